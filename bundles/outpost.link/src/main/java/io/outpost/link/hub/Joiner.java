@@ -116,7 +116,6 @@ public final class Joiner {
                 c.setRequestMethod("POST");
                 c.setDoOutput(true);
                 c.setRequestProperty("Content-Type", "application/pkcs10");
-                c.setFixedLengthStreamingMode(body.length);
                 try (OutputStream out = c.getOutputStream()) {
                     out.write(body);
                 }

@@ -146,8 +146,15 @@ public final class Pki {
     public static X509Certificate signNodeCsr(CertifiedKey ca, byte[] csr, String expectedNode, Duration validity)
             throws PkiException {
         PKCS10CertificationRequest req = parseCsr(csr);
+        java.security.PublicKey pub;
         try {
-            if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()))) {
+            pub = KeyFactory.getInstance("EC").generatePublic(
+                    new java.security.spec.X509EncodedKeySpec(req.getSubjectPublicKeyInfo().getEncoded()));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new PkiException("the certificate request's key is not an EC key: " + e.getMessage());
+        }
+        try {
+            if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(pub))) {
                 throw new PkiException("the certificate request's signature is invalid");
             }
         } catch (OperatorCreationException | PKCSException e) {
@@ -158,13 +165,9 @@ public final class Pki {
             throw new PkiException("the certificate request is for '" + cn + "' but the request names node '"
                     + expectedNode + "' (expected CN " + NODE_CN_PREFIX + expectedNode + "); a gateway can only request a certificate for itself");
         }
-        try {
-            java.security.PublicKey pub = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
-                    .getPublicKey(req.getSubjectPublicKeyInfo());
+        {
             return issue(ca, name(NODE_CN_PREFIX + expectedNode, NODES_ORG), pub, validity,
                     KeyPurposeId.id_kp_clientAuth);
-        } catch (IOException e) {
-            throw new PkiException("the certificate request's public key is not usable: " + e.getMessage());
         }
     }
 
