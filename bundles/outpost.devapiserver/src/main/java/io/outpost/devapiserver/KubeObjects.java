@@ -21,6 +21,15 @@ final class KubeObjects {
         return object.putObject("metadata");
     }
 
+    /** The child object {@code field} of {@code parent}, created if missing or not an object. */
+    static ObjectNode child(ObjectNode parent, String field) {
+        JsonNode child = parent.get(field);
+        if (child instanceof ObjectNode o) {
+            return o;
+        }
+        return parent.putObject(field);
+    }
+
     static String name(JsonNode object) {
         return object.path("metadata").path("name").asText("");
     }

@@ -152,8 +152,11 @@ final class ObjectStore {
         return stored.deepCopy();
     }
 
-    /** Removes an object, publishing DELETED with its last state; returns that state or null. */
-    ObjectNode remove(String storageKey, String namespace, String name) {
+    /**
+     * Removes an object, publishing DELETED with {@code lastState} (the final state, e.g. with its
+     * last finalizer removed) or else the stored state; returns that state, or null if absent.
+     */
+    ObjectNode remove(String storageKey, String namespace, String name, ObjectNode lastState) {
         requireLock();
         NavigableMap<String, ObjectNode> map = objects.get(storageKey);
         ObjectNode old = map == null ? null : map.remove(KubeObjects.key(namespace, name));
@@ -161,7 +164,7 @@ final class ObjectStore {
             return null;
         }
         long rv = ++resourceVersion;
-        ObjectNode last = old.deepCopy();
+        ObjectNode last = (lastState != null ? lastState : old).deepCopy();
         KubeObjects.metadata(last).put("resourceVersion", Long.toString(rv));
         publish("DELETED", storageKey, rv, last, null);
         return last.deepCopy();

@@ -23,6 +23,13 @@ public interface MessageHandler {
     String GROUP = "outpost.hub.group";
 
     /**
+     * Optional service property: the resource type(s) this handler takes within its groups
+     * (the type segment of the resource path, e.g. {@code nodestatus}). Without it the handler
+     * takes every type of its groups. When several handlers match, each one gets the message.
+     */
+    String RESOURCE_TYPE = "outpost.hub.resourceType";
+
+    /**
      * Handles one message.
      *
      * @param context who sent it and how to answer, never null

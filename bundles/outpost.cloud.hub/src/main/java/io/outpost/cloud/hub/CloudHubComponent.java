@@ -1,0 +1,232 @@
+package io.outpost.cloud.hub;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.handler.ssl.ClientAuth;
+import io.outpost.hub.api.CloudHub;
+import io.outpost.hub.api.JoinTokens;
+import io.outpost.hub.api.LinkException;
+import io.outpost.hub.api.Message;
+import io.outpost.hub.api.MessageHandler;
+import io.outpost.hub.api.NodeSession;
+import io.outpost.hub.api.NodeSessionListener;
+import io.outpost.link.hub.BootstrapService;
+import io.outpost.link.hub.CloudHubCore;
+import io.outpost.link.hub.HandlerRegistry;
+import io.outpost.link.pki.CertifiedKey;
+import io.outpost.link.pki.Pki;
+import io.outpost.link.transport.HttpsServer;
+import io.outpost.link.transport.Tls;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cloud hub: serves the certificate bootstrap and the gateways' WebSocket link, and routes
+ * what gateways send to {@link MessageHandler} services. It registers {@link CloudHub} and
+ * {@link JoinTokens} once its CA is loaded from (or created in) the Kubernetes API; until the
+ * API answers it retries every few seconds.
+ */
+@Component(configurationPid = CloudHubComponent.PID, immediate = true, service = {})
+@Designate(ocd = CloudHubComponent.Cfg.class)
+public class CloudHubComponent {
+    static final String PID = "io.outpost.cloud.hub";
+    private static final Logger LOG = LoggerFactory.getLogger(CloudHubComponent.class);
+
+    @ObjectClassDefinition(name = "Outpost cloud: hub", description = "The endpoint gateways join and connect to.")
+    public @interface Cfg {
+        @AttributeDefinition(description = "Address to listen on.")
+        String bindAddress() default "0.0.0.0";
+
+        @AttributeDefinition(description = "Port of the gateways' WebSocket link (mutual TLS).", min = "1", max = "65535")
+        int hubPort() default 10000;
+
+        @AttributeDefinition(description = "Port of the HTTPS certificate bootstrap (/ca.crt, /edge.crt).", min = "1", max = "65535")
+        int bootstrapPort() default 10002;
+
+        @AttributeDefinition(description = "Names and IP addresses gateways use to reach the cloud; they go into the hub's certificate. "
+                + "localhost, the host name and the host's addresses are always included.")
+        String[] advertiseAddress() default {};
+
+        @AttributeDefinition(description = "Namespace where the CA, the token key and the join tokens are stored as Secrets.")
+        String namespace() default "outpost-system";
+
+        @AttributeDefinition(description = "A gateway that sends nothing for this many seconds is disconnected (it sends a keepalive every 15 s).", min = "5")
+        int keepaliveTimeoutSeconds() default 45;
+
+        @AttributeDefinition(description = "Largest message accepted from a gateway, in bytes.", min = "1024")
+        int maxFrameBytes() default 8 * 1024 * 1024;
+
+        @AttributeDefinition(description = "Validity of the certificates issued to gateways, in days; gateways renew them at 80% of it.", min = "1")
+        int nodeCertValidityDays() default 365;
+
+        @AttributeDefinition(description = "I/O threads of the hub (0: twice the number of cores).", min = "0")
+        int ioThreads() default 0;
+    }
+
+    private final HandlerRegistry handlers = new HandlerRegistry();
+    private final List<NodeSessionListener> listeners = new CopyOnWriteArrayList<>();
+    private NioEventLoopGroup group;
+    private volatile CloudHubCore core;
+    private volatile HttpsServer bootstrap;
+    private volatile boolean stopped;
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+
+    @Reference
+    private KubernetesClient kube;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addHandler(MessageHandler h, Map<String, Object> props) {
+        handlers.add(h, props);
+    }
+
+    void removeHandler(MessageHandler h) {
+        handlers.remove(h);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(NodeSessionListener l) {
+        listeners.add(l);
+    }
+
+    void removeListener(NodeSessionListener l) {
+        listeners.remove(l);
+    }
+
+    @Activate
+    void activate(BundleContext bc, Cfg cfg) {
+        group = new NioEventLoopGroup(cfg.ioThreads());
+        tryStart(bc, cfg, 1);
+    }
+
+    private void tryStart(BundleContext bc, Cfg cfg, int attempt) {
+        // Blocking calls to the Kubernetes API: off the activation thread and off I/O threads.
+        CompletableFuture.runAsync(() -> {
+            try {
+                start(bc, cfg);
+            } catch (Exception e) {
+                if (stopped) {
+                    return;
+                }
+                LOG.warn("cloud hub not started yet (attempt {}): {}; retrying in 5 s", attempt, e.getMessage());
+                group.schedule(() -> tryStart(bc, cfg, attempt + 1), 5, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    private synchronized void start(BundleContext bc, Cfg cfg) throws Exception {
+        if (stopped) {
+            return;
+        }
+        CloudSecrets secrets = new CloudSecrets(kube, cfg.namespace());
+        secrets.init(Duration.ofDays(3650));
+        CertifiedKey ca = secrets.ca();
+        CertifiedKey server = Pki.issueServer(ca, "outpost-cloudhub", sans(cfg.advertiseAddress()), Duration.ofDays(365));
+        InetAddress bind = InetAddress.getByName(cfg.bindAddress());
+        bootstrap = HttpsServer.bind(group, new InetSocketAddress(bind, cfg.bootstrapPort()),
+                Tls.server(server, ca.certificate(), ClientAuth.OPTIONAL), 1024 * 1024, CompletableFuture::runAsync,
+                new BootstrapService(ca, secrets::check, Duration.ofDays(cfg.nodeCertValidityDays())));
+        core = new CloudHubCore(group, new CloudHubCore.Config(new InetSocketAddress(bind, cfg.hubPort()), cfg.maxFrameBytes(),
+                Duration.ofSeconds(cfg.keepaliveTimeoutSeconds())), Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), handlers,
+                new CloudHubCore.SessionListener() {
+                    @Override
+                    public void connected(NodeSession s) {
+                        listeners.forEach(l -> l.connected(s));
+                    }
+
+                    @Override
+                    public void disconnected(NodeSession s, String reason) {
+                        listeners.forEach(l -> l.disconnected(s, reason));
+                    }
+                });
+        LOG.info("cloud hub listening: link on {}, bootstrap on {}; CA hash {}", core.address(), bootstrap.address(), Pki.caHash(ca.certificate()));
+        registrations.add(bc.registerService(JoinTokens.class, secrets, null));
+        registrations.add(bc.registerService(CloudHub.class, new CloudHub() {
+            @Override
+            public boolean send(String nodeName, Message message) {
+                return core.send(nodeName, message);
+            }
+
+            @Override
+            public Collection<NodeSession> sessions() {
+                return core.sessions();
+            }
+
+            @Override
+            public Optional<NodeSession> session(String nodeName) {
+                return core.session(nodeName);
+            }
+        }, null));
+    }
+
+    /** Names for the hub's certificate: configured ones, then localhost, the host name and every local address. */
+    static List<String> sans(String[] advertised) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String a : advertised) {
+            if (!a.isBlank()) {
+                names.add(a.trim());
+            }
+        }
+        names.add("localhost");
+        names.add("127.0.0.1");
+        try {
+            names.add(InetAddress.getLocalHost().getHostName());
+        } catch (java.io.IOException e) {
+            // no resolvable host name
+        }
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                    if (!a.isLinkLocalAddress()) {
+                        String h = a.getHostAddress();
+                        int pct = h.indexOf('%');
+                        names.add(pct < 0 ? h : h.substring(0, pct));
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            // interfaces unknown: the configured names must do
+        }
+        return List.copyOf(names);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stopped = true;
+        registrations.forEach(ServiceRegistration::unregister);
+        registrations.clear();
+        if (core != null) {
+            core.close();
+        }
+        if (bootstrap != null) {
+            bootstrap.close();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+
+}
