@@ -1,0 +1,156 @@
+package io.outpost.edge.node;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.hub.api.EdgeHub;
+import io.outpost.hub.api.Groups;
+import io.outpost.hub.api.LinkListener;
+import io.outpost.hub.api.Message;
+import io.outpost.hub.api.Modules;
+import io.outpost.hub.api.Operations;
+import io.outpost.hub.api.ResourceTypes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes the gateway a Node: registers it when the link comes up (KubeEdge's
+ * {@code insert <ns>/node/<name>}) and reports its status every period
+ * ({@code update <ns>/nodestatus/<name>} with a NodeStatusRequest), so the cloud keeps the Node
+ * Ready and its Lease renewed.
+ */
+@Component(configurationPid = NodeStatusReporter.PID, service = LinkListener.class, immediate = true)
+@Designate(ocd = NodeStatusReporter.Cfg.class)
+public class NodeStatusReporter implements LinkListener {
+    static final String PID = "io.outpost.edge.node";
+    private static final Logger LOG = LoggerFactory.getLogger(NodeStatusReporter.class);
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    @ObjectClassDefinition(name = "Outpost edge: node status", description = "What this gateway reports about itself as a Kubernetes Node.")
+    public @interface Cfg {
+        @AttributeDefinition(description = "Seconds between node status reports (KubeEdge and kubelet: 10).", min = "1")
+        int statusUpdateSeconds() default 10;
+
+        @AttributeDefinition(description = "InternalIP to report; empty to use the first non-loopback IPv4 address.")
+        String nodeIp() default "";
+
+        @AttributeDefinition(description = "Pods capacity.", min = "0")
+        int maxPods() default 110;
+
+        @AttributeDefinition(description = "CPU kept back from allocatable, in millicores.", min = "0")
+        int reservedCpuMillis() default 0;
+
+        @AttributeDefinition(description = "Memory kept back from allocatable, in MiB (the gateway's own JVM, the OS).", min = "0")
+        int reservedMemoryMiB() default 128;
+
+        @AttributeDefinition(description = "Extra node labels as key=value.")
+        String[] labels() default {};
+
+        @AttributeDefinition(description = "Namespace used in the node resource paths (KubeEdge's registerNodeNamespace).")
+        String registerNamespace() default "default";
+    }
+
+    @Reference
+    private EdgeHub hub;
+
+    private final NodeProbe probe = new NodeProbe();
+    private ScheduledExecutorService scheduler;
+    private NodeProbe.Settings settings;
+    private Cfg cfg;
+    private volatile boolean registered;
+
+    @Activate
+    void activate(BundleContext bc, Cfg cfg) {
+        this.cfg = cfg;
+        String version = bc.getBundle().getVersion().toString().replace(".SNAPSHOT", "-SNAPSHOT");
+        settings = new NodeProbe.Settings(cfg.nodeIp(), Path.of(System.getProperty("karaf.data", ".")), cfg.maxPods(),
+                cfg.reservedCpuMillis(), cfg.reservedMemoryMiB(), "v1.32.0-outpost-" + version, "");
+        // One thread for this reporter's timer; probing reads files and must not run on link I/O threads.
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-node-status"));
+        scheduler.scheduleWithFixedDelay(this::report, cfg.statusUpdateSeconds(), cfg.statusUpdateSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        scheduler.shutdownNow();
+    }
+
+    @Override
+    public void linkUp(EdgeHub h) {
+        registered = false;
+        scheduler.execute(this::report);
+    }
+
+    @Override
+    public void linkDown(EdgeHub h, String reason) {
+        registered = false;
+    }
+
+    private String path(String type) {
+        return cfg.registerNamespace() + "/" + type + "/" + hub.nodeName();
+    }
+
+    /** Registers when needed, then sends the status; a failure is retried at the next period. */
+    void report() {
+        if (hub.status().state() != io.outpost.hub.api.LinkStatus.State.CONNECTED) {
+            return;
+        }
+        try {
+            ObjectNode status = probe.status(settings, Instant.now());
+            if (!registered) {
+                ObjectNode node = F.objectNode().put("apiVersion", "v1").put("kind", "Node");
+                ObjectNode meta = node.putObject("metadata").put("name", hub.nodeName());
+                ObjectNode labels = meta.putObject("labels");
+                labels.put("kubernetes.io/hostname", hub.nodeName());
+                labels.put("kubernetes.io/os", status.path("nodeInfo").path("operatingSystem").asText());
+                labels.put("kubernetes.io/arch", status.path("nodeInfo").path("architecture").asText());
+                labels.put("node-role.kubernetes.io/edge", "");
+                labels.put("node-role.kubernetes.io/agent", "");
+                for (String kv : cfg.labels()) {
+                    int eq = kv.indexOf('=');
+                    if (eq > 0) {
+                        labels.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                    }
+                }
+                node.set("status", status);
+                Message reply = hub.request(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.INSERT)
+                        .resource(path(ResourceTypes.NODE)).content(node).build(), Duration.ofSeconds(15)).toCompletableFuture()
+                        .get(20, TimeUnit.SECONDS);
+                if (Operations.ERROR.equals(reply.operation())) {
+                    LOG.warn("the cloud refused the node registration: {}", reply.content().asText());
+                    return;
+                }
+                registered = true;
+                LOG.info("registered as node {}", hub.nodeName());
+                return;
+            }
+            ObjectNode req = F.objectNode().put("UID", "");
+            req.set("Status", status);
+            req.putObject("ExtendResources");
+            Message reply = hub.request(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.UPDATE)
+                    .resource(path(ResourceTypes.NODE_STATUS)).content(req).build(), Duration.ofSeconds(15)).toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS);
+            if (Operations.ERROR.equals(reply.operation())) {
+                LOG.warn("the cloud refused the node status: {}", reply.content().asText());
+                registered = false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("node status not delivered: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.outpost.shell;
+
+import io.outpost.hub.api.CloudHub;
+import io.outpost.hub.api.NodeSession;
+import java.util.Comparator;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+
+/** Gateways connected to this cloud replica. */
+@Service
+@Command(scope = "outpost", name = "sessions", description = "Lists the gateways connected to this cloud replica (on the cloud).")
+public class SessionsCommand implements Action {
+    @Reference
+    CloudHub hub;
+
+    @Override
+    public Object execute() {
+        ShellTable t = new ShellTable();
+        t.column("Node");
+        t.column("Remote");
+        t.column("Connected");
+        t.column("Last seen");
+        t.column("Cert expires");
+        hub.sessions().stream().sorted(Comparator.comparing(NodeSession::nodeName)).forEach(s -> t.addRow().addContent(
+                s.nodeName(), s.remoteAddress(), s.connectedAt().toString(), s.lastSeen().toString(), s.certificateExpiry().toString()));
+        t.print(System.out);
+        return null;
+    }
+}
