@@ -93,12 +93,26 @@ final class ApiException extends Exception {
         details.put("name", name == null ? "" : name);
         details.put("kind", kind);
         ObjectNode cause = details.putArray("causes").addObject();
-        cause.put("reason", "Field" + causeType.replace(" ", ""));
+        cause.put("reason", causeReason(causeType));
         cause.put("message", causeType + ": " + causeMessage);
         cause.put("field", field);
         String message = kind + " \"" + (name == null ? "" : name) + "\" is invalid: " + field + ": "
                 + causeType + ": " + causeMessage;
         return new ApiException(422, "Invalid", message, details);
+    }
+
+    /** Kubernetes' machine-readable cause reasons for the field error types used here. */
+    private static String causeReason(String causeType) {
+        switch (causeType) {
+            case "Required value":
+                return "FieldValueRequired";
+            case "Unsupported value":
+                return "FieldValueNotSupported";
+            case "Forbidden":
+                return "FieldValueForbidden";
+            default:
+                return "FieldValueInvalid";
+        }
     }
 
     static ApiException unprocessable(String message) {

@@ -209,7 +209,7 @@ final class Patches {
             if (a.size() != b.size()) {
                 return false;
             }
-            Iterator<Map.Entry<String, JsonNode>> it = a.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = a.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode other = b.get(e.getKey());
@@ -240,7 +240,7 @@ final class Patches {
             return patch.deepCopy();
         }
         ObjectNode result = target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : NODES.objectNode();
-        Iterator<Map.Entry<String, JsonNode>> it = patch.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = patch.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getValue().isNull()) {
@@ -310,7 +310,7 @@ final class Patches {
         } else {
             result = ((ObjectNode) target).deepCopy();
         }
-        Iterator<Map.Entry<String, JsonNode>> it = patch.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = patch.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
@@ -338,7 +338,7 @@ final class Patches {
             }
         }
         // Directives that act on the merged result.
-        Iterator<Map.Entry<String, JsonNode>> directives = patch.fields();
+        Iterator<Map.Entry<String, JsonNode>> directives = patch.properties().iterator();
         while (directives.hasNext()) {
             Map.Entry<String, JsonNode> e = directives.next();
             String key = e.getKey();

@@ -699,7 +699,7 @@ final class ResourceOperations {
             if (!map.isObject()) {
                 throw ApiException.invalid(type.kind(), name, "metadata." + field, "Invalid value", "must be a map of strings");
             }
-            Iterator<Map.Entry<String, JsonNode>> it = map.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = map.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getValue().isTextual()) {
@@ -792,7 +792,7 @@ final class ResourceOperations {
             JsonNode stringData = obj.remove("stringData");
             if (stringData != null && stringData.isObject()) {
                 ObjectNode data = KubeObjects.child(obj, "data");
-                stringData.fields().forEachRemaining(e -> data.put(e.getKey(),
+                stringData.properties().iterator().forEachRemaining(e -> data.put(e.getKey(),
                         Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
             }
         }

@@ -143,7 +143,7 @@ final class ServerSideApply {
     /** The leaf paths set by an applied configuration, in the fieldsV1 step notation. */
     static Set<List<String>> fieldSet(ObjectNode config) {
         Set<List<String>> out = new HashSet<>();
-        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = config.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
@@ -151,7 +151,7 @@ final class ServerSideApply {
                 continue;
             }
             if (key.equals("metadata") && e.getValue().isObject()) {
-                Iterator<Map.Entry<String, JsonNode>> meta = e.getValue().fields();
+                Iterator<Map.Entry<String, JsonNode>> meta = e.getValue().properties().iterator();
                 while (meta.hasNext()) {
                     Map.Entry<String, JsonNode> m = meta.next();
                     if (OWNABLE_METADATA.contains(m.getKey())) {
@@ -167,7 +167,7 @@ final class ServerSideApply {
 
     private static void collect(String field, JsonNode value, List<String> path, Set<List<String>> out) {
         if (value.isObject() && value.size() > 0) {
-            Iterator<Map.Entry<String, JsonNode>> it = value.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = value.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 collect(e.getKey(), e.getValue(), append(path, "f:" + e.getKey()), out);
@@ -184,7 +184,7 @@ final class ServerSideApply {
                     id.set(key, element.get(key));
                     List<String> elementPath = append(path, "k:" + id);
                     out.add(append(elementPath, "."));
-                    Iterator<Map.Entry<String, JsonNode>> it = element.fields();
+                    Iterator<Map.Entry<String, JsonNode>> it = element.properties().iterator();
                     while (it.hasNext()) {
                         Map.Entry<String, JsonNode> e = it.next();
                         collect(e.getKey(), e.getValue(), append(elementPath, "f:" + e.getKey()), out);
@@ -226,7 +226,7 @@ final class ServerSideApply {
         if (!node.isObject()) {
             return;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             List<String> child = append(path, e.getKey());
@@ -285,7 +285,7 @@ final class ServerSideApply {
         try {
             if (step.startsWith("k:") && element.isObject()) {
                 JsonNode id = STEP_READER.readTree(step.substring(2));
-                Iterator<Map.Entry<String, JsonNode>> it = id.fields();
+                Iterator<Map.Entry<String, JsonNode>> it = id.properties().iterator();
                 while (it.hasNext()) {
                     Map.Entry<String, JsonNode> e = it.next();
                     JsonNode actual = element.get(e.getKey());

@@ -316,7 +316,7 @@ final class TablePrinter {
 
     private static String nodeRoles(JsonNode node) {
         TreeSet<String> roles = new TreeSet<>();
-        Iterator<Map.Entry<String, JsonNode>> it = node.path("metadata").path("labels").fields();
+        Iterator<Map.Entry<String, JsonNode>> it = node.path("metadata").path("labels").properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().startsWith("node-role.kubernetes.io/")) {
@@ -604,7 +604,7 @@ final class TablePrinter {
     static String formatSelector(JsonNode selector) {
         List<String> parts = new ArrayList<>();
         TreeMap<String, String> labels = new TreeMap<>();
-        selector.path("matchLabels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        selector.path("matchLabels").properties().iterator().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
         labels.forEach((k, v) -> parts.add(k + "=" + v));
         for (JsonNode expr : selector.path("matchExpressions")) {
             String key = expr.path("key").asText();
@@ -632,7 +632,7 @@ final class TablePrinter {
 
     private static String formatLabels(JsonNode map) {
         TreeMap<String, String> labels = new TreeMap<>();
-        map.fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        map.properties().iterator().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
         if (labels.isEmpty()) {
             return NONE;
         }

@@ -32,7 +32,11 @@ final class WatchHub {
     }
 
     /** What a watcher receives. */
-    sealed interface Item permits Change, Bookmark {
+    sealed interface Item permits Change, Bookmark, End {
+    }
+
+    /** The hub ended the watch; wakes the writer at once instead of at its next poll. */
+    record End() implements Item {
     }
 
     /** An ADDED/MODIFIED/DELETED change as the watcher sees it (after its selectors). */
@@ -147,7 +151,7 @@ final class WatchHub {
         for (Iterator<Subscription> it = subscriptions.iterator(); it.hasNext(); ) {
             Subscription s = it.next();
             if (s.storageKey.equals(storageKey)) {
-                s.closed = true;
+                s.end();
                 it.remove();
             }
         }
@@ -156,7 +160,7 @@ final class WatchHub {
     /** Ends all watches; clients reconnect. With {@code permanently}, new watches end at once too. */
     synchronized void closeAll(boolean permanently) {
         for (Subscription s : subscriptions) {
-            s.closed = true;
+            s.end();
         }
         subscriptions.clear();
         shutDown |= permanently;
@@ -199,6 +203,11 @@ final class WatchHub {
         Item next(long timeoutMillis) throws InterruptedException {
             Item item = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
             return item;
+        }
+
+        private void end() {
+            closed = true;
+            queue.offer(new End());
         }
 
         /** True once the hub ended this watch; items already queued may still be drained. */

@@ -18,11 +18,17 @@ public class JoinCommand implements Action {
     @Argument(index = 1, name = "token", description = "the join token", required = true)
     String token;
 
-    @Reference
+    // Optional: Karaf holds back every command of a bundle until all its references are
+    // satisfied, and this bundle serves both roles.
+    @Reference(optional = true)
     EdgeHub hub;
 
     @Override
     public Object execute() {
+        if (hub == null) {
+            System.err.println("Error: this command runs on a gateway (the EdgeHub service is not available here)");
+            return null;
+        }
         try {
             hub.join(cloud, token);
             System.out.println("joined " + cloud + " as node " + hub.nodeName() + "; connecting (see outpost:status)");

@@ -13,11 +13,17 @@ import org.apache.karaf.shell.support.table.ShellTable;
 @Service
 @Command(scope = "outpost", name = "sessions", description = "Lists the gateways connected to this cloud replica (on the cloud).")
 public class SessionsCommand implements Action {
-    @Reference
+    // Optional: Karaf holds back every command of a bundle until all its references are
+    // satisfied, and this bundle serves both roles.
+    @Reference(optional = true)
     CloudHub hub;
 
     @Override
     public Object execute() {
+        if (hub == null) {
+            System.err.println("Error: this command runs on the cloud (the CloudHub service is not available here)");
+            return null;
+        }
         ShellTable t = new ShellTable();
         t.column("Node");
         t.column("Remote");

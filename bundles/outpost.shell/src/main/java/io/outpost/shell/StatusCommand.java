@@ -12,11 +12,17 @@ import org.apache.karaf.shell.support.table.ShellTable;
 @Service
 @Command(scope = "outpost", name = "status", description = "Shows this gateway's node name and its link to the cloud (on the gateway).")
 public class StatusCommand implements Action {
-    @Reference
+    // Optional: Karaf holds back every command of a bundle until all its references are
+    // satisfied, and this bundle serves both roles.
+    @Reference(optional = true)
     EdgeHub hub;
 
     @Override
     public Object execute() {
+        if (hub == null) {
+            System.err.println("Error: this command runs on a gateway (the EdgeHub service is not available here)");
+            return null;
+        }
         LinkStatus s = hub.status();
         ShellTable t = new ShellTable();
         t.noHeaders();

@@ -35,11 +35,17 @@ public class TokenCommand implements Action {
     @Option(name = "--quiet", aliases = "-q", description = "print only the token (for scripts)")
     boolean quiet;
 
-    @Reference
+    // Optional: Karaf holds back every command of a bundle until all its references are
+    // satisfied, and this bundle serves both roles.
+    @Reference(optional = true)
     JoinTokens tokens;
 
     @Override
     public Object execute() throws Exception {
+        if (tokens == null) {
+            System.err.println("Error: this command runs on the cloud (the JoinTokens service is not available here)");
+            return null;
+        }
         try {
             switch (action) {
                 case "create" -> {
