@@ -19,7 +19,6 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -63,8 +62,11 @@ public class NodeStatusReporter implements LinkListener {
         String registerNamespace() default "default";
     }
 
-    @Reference
-    private EdgeHub hub;
+    /**
+     * The hub, from its link callbacks: a service reference to it would form a cycle, since the
+     * hub itself tracks this component as a {@link LinkListener}.
+     */
+    private volatile EdgeHub hub;
 
     private final NodeProbe probe = new NodeProbe();
     private ScheduledExecutorService scheduler;
@@ -90,6 +92,7 @@ public class NodeStatusReporter implements LinkListener {
 
     @Override
     public void linkUp(EdgeHub h) {
+        hub = h;
         registered = false;
         scheduler.execute(this::report);
     }
@@ -99,13 +102,14 @@ public class NodeStatusReporter implements LinkListener {
         registered = false;
     }
 
-    private String path(String type) {
+    private String path(EdgeHub hub, String type) {
         return cfg.registerNamespace() + "/" + type + "/" + hub.nodeName();
     }
 
     /** Registers when needed, then sends the status; a failure is retried at the next period. */
     void report() {
-        if (hub.status().state() != io.outpost.hub.api.LinkStatus.State.CONNECTED) {
+        EdgeHub hub = this.hub;
+        if (hub == null || hub.status().state() != io.outpost.hub.api.LinkStatus.State.CONNECTED) {
             return;
         }
         try {
@@ -127,7 +131,7 @@ public class NodeStatusReporter implements LinkListener {
                 }
                 node.set("status", status);
                 Message reply = hub.request(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.INSERT)
-                        .resource(path(ResourceTypes.NODE)).content(node).build(), Duration.ofSeconds(15)).toCompletableFuture()
+                        .resource(path(hub, ResourceTypes.NODE)).content(node).build(), Duration.ofSeconds(15)).toCompletableFuture()
                         .get(20, TimeUnit.SECONDS);
                 if (Operations.ERROR.equals(reply.operation())) {
                     LOG.warn("the cloud refused the node registration: {}", reply.content().asText());
@@ -141,7 +145,7 @@ public class NodeStatusReporter implements LinkListener {
             req.set("Status", status);
             req.putObject("ExtendResources");
             Message reply = hub.request(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.UPDATE)
-                    .resource(path(ResourceTypes.NODE_STATUS)).content(req).build(), Duration.ofSeconds(15)).toCompletableFuture()
+                    .resource(path(hub, ResourceTypes.NODE_STATUS)).content(req).build(), Duration.ofSeconds(15)).toCompletableFuture()
                     .get(20, TimeUnit.SECONDS);
             if (Operations.ERROR.equals(reply.operation())) {
                 LOG.warn("the cloud refused the node status: {}", reply.content().asText());
