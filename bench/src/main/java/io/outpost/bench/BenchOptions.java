@@ -21,6 +21,10 @@ import java.util.Map;
  * @param handshakeTimeoutSeconds TCP connect, TLS and WebSocket handshake of one gateway
  * @param responseTimeoutSeconds a status update without response after this long is a timeout
  *     (the node status reporter waits 15 s)
+ * @param halfOpenSeconds a gateway that receives nothing for this long closes its connection. The
+ *     edge hub uses 3 keepalive periods (45 s by default); the benchmark keeps 45 s in the
+ *     stress profile too, so that a busy cloud shows as slow responses rather than as a cascade
+ *     of 3-second reconnects
  * @param clientThreads event loop threads of the driver's one shared group (all gateways)
  * @param cloudIoThreads event loop threads of the cloud hub; 0 = Netty's default, 2 x cores,
  *     which is also the cloud hub component's default
@@ -33,8 +37,8 @@ import java.util.Map;
  */
 record BenchOptions(List<Integer> nodes, String profile, int keepaliveSeconds, int statusSeconds, int warmupSeconds,
         int windowSeconds, int connectConcurrency, int connectBudgetSeconds, int handshakeTimeoutSeconds, int responseTimeoutSeconds,
-        int clientThreads, int cloudIoThreads, int cloudKeepaliveTimeoutSeconds, List<String> cloudJvm, int maxMinutes, Path resultsDir,
-        Path logDir, String command) {
+        int halfOpenSeconds, int clientThreads, int cloudIoThreads, int cloudKeepaliveTimeoutSeconds, List<String> cloudJvm,
+        int maxMinutes, Path resultsDir, Path logDir, String command) {
 
     static final String DEFAULT_CLOUD_JVM = "-Xms64m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError "
             + "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
@@ -59,6 +63,7 @@ record BenchOptions(List<Integer> nodes, String profile, int keepaliveSeconds, i
                 intOpt(a, "connect-budget-seconds", 180),
                 intOpt(a, "handshake-timeout-seconds", 30),
                 intOpt(a, "response-timeout-seconds", 15),
+                intOpt(a, "half-open-seconds", 45),
                 intOpt(a, "client-threads", 2),
                 intOpt(a, "cloud-io-threads", 0),
                 intOpt(a, "cloud-keepalive-timeout-seconds", 45),
@@ -66,7 +71,7 @@ record BenchOptions(List<Integer> nodes, String profile, int keepaliveSeconds, i
                 intOpt(a, "max-minutes", 15),
                 Path.of(a.getOrDefault("results-dir", "bench/results")),
                 Path.of(a.getOrDefault("log-dir", "bench/target/bench-logs")),
-                a.getOrDefault("command", "java ... io.outpost.bench.LinkScaleBench " + String.join(" ", args)));
+                a.getOrDefault("command", "java ... io.outpost.bench.LinkScaleBench " + String.join(" ", args)).trim());
         if (o.nodes.isEmpty() || o.nodes.stream().anyMatch(n -> n <= 0)) {
             throw new IllegalArgumentException("--nodes needs positive counts, e.g. 1000,2000,5000,10000");
         }

@@ -60,7 +60,9 @@ final class MachineFacts {
 
     private static String read(String file) {
         try {
-            return Files.readString(Path.of(file)).trim().replaceAll("\\s+", " ");
+            // Line-wise on purpose: on some kernels /proc/sys files report a size that makes
+            // Files.readString stop early (it returned "4" for a somaxconn of 4096).
+            return String.join(" ", Files.readAllLines(Path.of(file))).trim().replaceAll("\\s+", " ");
         } catch (IOException e) {
             return "unknown";
         }

@@ -10,15 +10,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import javax.net.ssl.SSLException;
 
 /**
  * The benchmark's PKI: one CA, and for every simulated gateway a key pair, a CSR signed by the
  * cloud's CA code ({@link Pki#signNodeCsr}, the same call the bootstrap service makes) and a TLS
- * client context. All made once, up front, and timed by phase, so that the connect rate measures
- * connecting only.
+ * client context made by the link's own {@link Tls#client}. All made once, up front, and timed by
+ * phase, so that the connect rate measures connecting only.
  */
 final class NodeIdentities {
     /** Times of making the identities, for the report. */
@@ -41,34 +43,46 @@ final class NodeIdentities {
     }
 
     /** Makes identities for nodes {@code [current size, count)}. */
-    void ensure(int count, String namePrefix) throws PkiException, SSLException {
+    void ensure(int count, String namePrefix) {
         int from = names.size();
         if (count <= from) {
             return;
         }
         int n = count - from;
-        List<KeyPair> keys = new ArrayList<>(n);
-        List<byte[]> csrs = new ArrayList<>(n);
+        // Each phase runs on all cores (the calls are stateless and thread-safe); the report gives
+        // wall time per phase. Identities are made before any cloud runs, so nothing competes.
+        KeyPair[] keys = new KeyPair[n];
+        byte[][] csrs = new byte[n][];
+        X509Certificate[] certs = new X509Certificate[n];
+        SslContext[] made = new SslContext[n];
         long t0 = System.nanoTime();
-        for (int i = from; i < count; i++) {
-            KeyPair kp = Pki.newKeyPair();
-            keys.add(kp);
-            csrs.add(Pki.newNodeCsr(kp, name(namePrefix, i)));
-        }
+        IntStream.range(0, n).parallel().forEach(i -> {
+            keys[i] = Pki.newKeyPair();
+            csrs[i] = Pki.newNodeCsr(keys[i], name(namePrefix, from + i));
+        });
         long t1 = System.nanoTime();
-        List<CertifiedKey> certified = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            String node = name(namePrefix, from + i);
-            certified.add(new CertifiedKey(keys.get(i).getPrivate(), Pki.signNodeCsr(ca, csrs.get(i), node, Duration.ofDays(1))));
-        }
+        IntStream.range(0, n).parallel().forEach(i -> {
+            try {
+                certs[i] = Pki.signNodeCsr(ca, csrs[i], name(namePrefix, from + i), Duration.ofDays(1));
+            } catch (PkiException e) {
+                throw new IllegalStateException("signing the CSR of " + name(namePrefix, from + i) + " failed: " + e.getMessage(), e);
+            }
+        });
         long t2 = System.nanoTime();
+        IntStream.range(0, n).parallel().forEach(i -> {
+            try {
+                // One context per gateway, as each real gateway has its own key; this also keeps
+                // TLS session resumption from making reconnects cheaper than they are.
+                made[i] = Tls.client(new CertifiedKey(keys[i].getPrivate(), certs[i]), ca.certificate());
+            } catch (SSLException e) {
+                throw new IllegalStateException("TLS context of " + name(namePrefix, from + i) + ": " + e.getMessage(), e);
+            }
+        });
+        long t3 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            // One context per gateway, as each real gateway has its own key; this also keeps
-            // TLS session resumption from making reconnects cheaper than they are.
-            contexts.add(Tls.client(certified.get(i), ca.certificate()));
+            contexts.add(made[i]);
             names.add(name(namePrefix, from + i));
         }
-        long t3 = System.nanoTime();
         timings = new Timings(count, timings.keyAndCsrMillis() + (t1 - t0) / 1_000_000, timings.signMillis() + (t2 - t1) / 1_000_000,
                 timings.tlsContextMillis() + (t3 - t2) / 1_000_000);
     }

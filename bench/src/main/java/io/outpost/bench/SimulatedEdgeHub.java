@@ -44,12 +44,12 @@ final class SimulatedEdgeHub implements LinkEndpoint {
      * @param statusPeriod node status period
      * @param responseTimeout a status update without response after this long counts as timed out
      * @param handshakeTimeout TCP connect plus TLS and WebSocket handshake
-     * @param missedKeepalives the edge hub's half-open detection: no inbound frame for this many
-     *     keepalive periods closes the connection
+     * @param halfOpenTimeout the edge hub's half-open detection: no inbound frame for this long
+     *     closes the connection
      * @param maxFrameBytes cap on one message
      */
     record Settings(String projectId, Duration keepalive, Duration statusPeriod, Duration responseTimeout, Duration handshakeTimeout,
-            int missedKeepalives, int maxFrameBytes) {
+            Duration halfOpenTimeout, int maxFrameBytes) {
     }
 
     private final String nodeName;
@@ -85,11 +85,10 @@ final class SimulatedEdgeHub implements LinkEndpoint {
     /** Connects; completes when the WebSocket handshake is done. */
     CompletableFuture<ClientConnection> connect(int port, SslContext ssl) {
         URI uri = URI.create("wss://localhost:" + port + "/" + settings.projectId() + "/" + nodeName + "/events");
-        Duration idle = settings.keepalive().multipliedBy(settings.missedKeepalives());
         // Writer-idle keepalive off (Duration.ZERO): like the edge hub, the gateway sends its
         // keepalive on a fixed-rate timer instead.
         return LinkClient.connect(group, uri, ssl, nodeName, Map.of("project_id", settings.projectId(), "ConnectionUse", "msg"),
-                settings.maxFrameBytes(), Duration.ZERO, idle, settings.handshakeTimeout(), this);
+                settings.maxFrameBytes(), Duration.ZERO, settings.halfOpenTimeout(), settings.handshakeTimeout(), this);
     }
 
     @Override

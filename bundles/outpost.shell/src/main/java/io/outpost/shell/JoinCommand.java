@@ -26,14 +26,13 @@ public class JoinCommand implements Action {
     @Override
     public Object execute() {
         if (hub == null) {
-            System.err.println("Error: this command runs on a gateway (the EdgeHub service is not available here)");
-            return null;
+            throw new IllegalArgumentException("this command runs on a gateway (the EdgeHub service is not available here)");
         }
         try {
             hub.join(cloud, token);
             System.out.println("joined " + cloud + " as node " + hub.nodeName() + "; connecting (see outpost:status)");
         } catch (LinkException e) {
-            System.err.println("Error: " + e.getMessage());
+            throw new IllegalArgumentException(e.getMessage());
         }
         return null;
     }

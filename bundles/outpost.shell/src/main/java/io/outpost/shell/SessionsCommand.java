@@ -21,8 +21,7 @@ public class SessionsCommand implements Action {
     @Override
     public Object execute() {
         if (hub == null) {
-            System.err.println("Error: this command runs on the cloud (the CloudHub service is not available here)");
-            return null;
+            throw new IllegalArgumentException("this command runs on the cloud (the CloudHub service is not available here)");
         }
         ShellTable t = new ShellTable();
         t.column("Node");

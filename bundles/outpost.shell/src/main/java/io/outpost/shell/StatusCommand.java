@@ -20,8 +20,7 @@ public class StatusCommand implements Action {
     @Override
     public Object execute() {
         if (hub == null) {
-            System.err.println("Error: this command runs on a gateway (the EdgeHub service is not available here)");
-            return null;
+            throw new IllegalArgumentException("this command runs on a gateway (the EdgeHub service is not available here)");
         }
         LinkStatus s = hub.status();
         ShellTable t = new ShellTable();

@@ -43,8 +43,7 @@ public class TokenCommand implements Action {
     @Override
     public Object execute() throws Exception {
         if (tokens == null) {
-            System.err.println("Error: this command runs on the cloud (the JoinTokens service is not available here)");
-            return null;
+            throw new IllegalArgumentException("this command runs on the cloud (the JoinTokens service is not available here)");
         }
         try {
             switch (action) {
@@ -72,15 +71,14 @@ public class TokenCommand implements Action {
                 }
                 case "revoke" -> {
                     if (id == null || id.isBlank()) {
-                        System.err.println("Error: say which token: outpost:token revoke <id> (ids are in 'outpost:token list')");
-                        return null;
+                        throw new IllegalArgumentException("say which token: outpost:token revoke <id> (ids are in 'outpost:token list')");
                     }
                     System.out.println(tokens.revoke(id) ? "revoked " + id : "no token with id " + id + "; see 'outpost:token list'");
                 }
-                default -> System.err.println("Error: unknown action '" + action + "': use create, list or revoke");
+                default -> throw new IllegalArgumentException("unknown action '" + action + "': use create, list or revoke");
             }
-        } catch (LinkException | IllegalArgumentException e) {
-            System.err.println("Error: " + e.getMessage());
+        } catch (LinkException e) {
+            throw new IllegalArgumentException(e.getMessage());
         }
         return null;
     }

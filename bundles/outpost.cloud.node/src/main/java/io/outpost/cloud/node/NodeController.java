@@ -193,10 +193,11 @@ public class NodeController implements MessageHandler, NodeSessionListener {
                 ((ObjectNode) c).put("lastHeartbeatTime", ts);
             }
         }
+        // Taints first: once the Node shows Ready, it is schedulable again.
+        setTaints(name, false);
         ObjectNode patch = F.objectNode();
         patch.set("status", st);
         kube.nodes().withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-        setTaints(name, false);
         renewLease(name, now);
     }
 

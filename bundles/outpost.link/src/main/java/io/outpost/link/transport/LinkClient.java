@@ -138,6 +138,7 @@ public final class LinkClient {
                 LinkServer.Frames frames = new LinkServer.Frames(base, null, endpoint,
                         "no traffic from the cloud for " + idleTimeout.toSeconds() + " s (half-open connection)");
                 ClientConnection conn = new Client(base, frames);
+                frames.facade = conn;
                 ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeout.toMillis(), keepalive.toMillis(), 0, TimeUnit.MILLISECONDS));
                 ch.pipeline().addLast("frames", frames);
                 ch.pipeline().remove(this);

@@ -183,6 +183,8 @@ public final class LinkServer implements AutoCloseable {
     /** Frame handling shared by server and client connections. */
     static final class Frames extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final NettyConnection conn;
+        /** What the endpoint sees: the same object it got in opened() (client wrappers included). */
+        volatile LinkConnection facade;
         private final WebSocketServerHandshaker handshaker;
         private final LinkEndpoint endpoint;
         private final String idleReason;
@@ -193,6 +195,7 @@ public final class LinkServer implements AutoCloseable {
 
         Frames(NettyConnection conn, WebSocketServerHandshaker handshaker, LinkEndpoint endpoint, String idleReason) {
             this.conn = conn;
+            this.facade = conn;
             this.handshaker = handshaker;
             this.endpoint = endpoint;
             this.idleReason = idleReason;
@@ -201,7 +204,7 @@ public final class LinkServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
             if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
-                endpoint.received(conn, ByteBufUtil.getBytes(frame.content()));
+                endpoint.received(facade, ByteBufUtil.getBytes(frame.content()));
             } else if (frame instanceof PingWebSocketFrame) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
             } else if (frame instanceof PongWebSocketFrame) {
@@ -227,7 +230,7 @@ public final class LinkServer implements AutoCloseable {
                     conn.close(1001, idleReason);
                     ctx.close();
                 } else if (e.state() == IdleState.WRITER_IDLE) {
-                    endpoint.writerIdle(conn);
+                    endpoint.writerIdle(facade);
                 }
                 return;
             }
@@ -249,7 +252,7 @@ public final class LinkServer implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             if (!closedReported) {
                 closedReported = true;
-                endpoint.closed(conn, closeReason);
+                endpoint.closed(facade, closeReason);
             }
             super.channelInactive(ctx);
         }

@@ -164,6 +164,31 @@ class LinkTest {
     }
 
     @Test
+    void reconnectsWhenTheCloudComesBack() throws Exception {
+        try (EdgeHubCore edge = edge("edge4", dir.resolve("edge4"))) {
+            edge.join("127.0.0.1", bootstrap.address().getPort(), cloud.address().getPort(), token(Duration.ofHours(1), "t4"));
+            await(() -> edge.status().state() == LinkStatus.State.CONNECTED, "connected");
+            int port = cloud.address().getPort();
+            cloud.close();
+            await(() -> edge.status().state() != LinkStatus.State.CONNECTED, "link noticed as lost");
+            CertifiedKey server = Pki.issueServer(ca, "cloudhub", List.of("localhost", "127.0.0.1"), Duration.ofDays(5));
+            cloud = new CloudHubCore(group, new CloudHubCore.Config(new InetSocketAddress("127.0.0.1", port), 4096, Duration.ofSeconds(30)),
+                    Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), (ctx, m) -> true, new CloudHubCore.SessionListener() {
+                        @Override
+                        public void connected(NodeSession s) {
+                            sessionEvents.add("up-again:" + s.nodeName());
+                        }
+
+                        @Override
+                        public void disconnected(NodeSession s, String reason) {
+                        }
+                    });
+            await(() -> sessionEvents.contains("up-again:edge4"), "reconnected to the new cloud");
+            await(() -> edge.status().state() == LinkStatus.State.CONNECTED, "connected again");
+        }
+    }
+
+    @Test
     void renewalKeepsTheSessionAndIssuesANewCertificate() throws Exception {
         try (EdgeHubCore edge = edge("edge2", dir.resolve("edge2"))) {
             edge.join("localhost", bootstrap.address().getPort(), cloud.address().getPort(), token(Duration.ofHours(1), "t2"));
