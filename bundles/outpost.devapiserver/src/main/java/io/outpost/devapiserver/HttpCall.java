@@ -109,6 +109,7 @@ final class HttpCall {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > maxBodyBytes) {
+                    drain();
                     throw ApiException.tooLarge(maxBodyBytes);
                 }
             } catch (NumberFormatException e) {
@@ -118,12 +119,32 @@ final class HttpCall {
         try (InputStream in = exchange.getRequestBody()) {
             byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (data.length > maxBodyBytes) {
+                drain();
                 throw ApiException.tooLarge(maxBodyBytes);
             }
             body = data;
             return body;
         } catch (IOException e) {
             throw ApiException.badRequest("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads and discards what is left of a refused body, up to a bound, so that a client still
+     * sending it receives the 413 instead of a reset connection; beyond the bound the connection
+     * is simply closed.
+     */
+    private void drain() {
+        long budget = Math.max(maxBodyBytes, 1) * 16;
+        try {
+            InputStream in = exchange.getRequestBody();
+            byte[] buf = new byte[16 * 1024];
+            int n;
+            while (budget > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, budget))) > 0) {
+                budget -= n;
+            }
+        } catch (IOException e) {
+            // the client gave up; nothing to answer
         }
     }
 
