@@ -85,14 +85,17 @@ final class ResultsReport {
                     .append(" |\n");
         }
         sb.append("\n### Cloud memory (after a full GC; idle = the same fresh cloud before any gateway connected)\n\n");
-        sb.append("| N | heap idle (MiB) | heap at N (MiB) | heap per 1,000 nodes (MiB) | RSS idle (MiB) | RSS at N (MiB) "
-                + "| RSS per 1,000 nodes (MiB) | direct buffers at N (MiB) | heap committed at N (MiB) | driver heap / RSS at N (MiB) |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| N | heap idle (MiB) | heap at N (MiB) | heap per 1,000 nodes (MiB) | heap per 1,000 more nodes (MiB) "
+                + "| RSS idle (MiB) | RSS at N (MiB) | RSS per 1,000 nodes (MiB) | direct buffers at N (MiB) "
+                + "| heap committed at N (MiB) | driver heap / RSS at N (MiB) |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        StepResult previous = null;
         for (StepResult s : steps) {
             sb.append("| ").append(s.nodes)
                     .append(" | ").append(mib(s.idleHeapBytes))
                     .append(" | ").append(mib(s.loadedHeapBytes))
                     .append(" | ").append(fmt(s.heapPerThousand() < 0 ? -1 : s.heapPerThousand() / MIB, 1))
+                    .append(" | ").append(fmt(marginalHeapPerThousand(previous, s) / MIB, 1))
                     .append(" | ").append(mibFromKib(s.idleRssKib))
                     .append(" | ").append(mibFromKib(s.loadedRssKib))
                     .append(" | ").append(fmt(s.rssPerThousandKib() < 0 ? -1 : s.rssPerThousandKib() / 1024.0, 1))
@@ -100,6 +103,7 @@ final class ResultsReport {
                     .append(" | ").append(mib(s.loadedHeapCommittedBytes))
                     .append(" | ").append(mib(s.driverHeapBytes)).append(" / ").append(mibFromKib(s.driverRssKib))
                     .append(" |\n");
+            previous = s;
         }
         sb.append("\n### Outcome per step\n\n");
         for (StepResult s : steps) {
@@ -122,6 +126,19 @@ final class ResultsReport {
         }
         sb.append('\n');
         return sb.toString();
+    }
+
+    /**
+     * Heap growth per 1,000 gateways between the previous step and this one: the cost of one
+     * more connection, without what the first connections bring in once (classes' static
+     * data, pools, caches). Negative (unknown) when either step has no value.
+     */
+    private static double marginalHeapPerThousand(StepResult previous, StepResult s) {
+        if (previous == null || previous.loadedHeapBytes < 0 || s.loadedHeapBytes < 0 || s.connected <= previous.connected
+                || previous.connected <= 0) {
+            return -1;
+        }
+        return (s.loadedHeapBytes - previous.loadedHeapBytes) * 1000.0 / (s.connected - previous.connected);
     }
 
     /** Appends the run to {@code link-scale-<date>.md} in the results directory; returns the file. */

@@ -304,7 +304,11 @@ public class NodeController implements MessageHandler, NodeSessionListener {
             taints.add(F.objectNode().put("key", UNREACHABLE_TAINT).put("effect", "NoExecute").put("timeAdded", ts));
         }
         ObjectNode patch = F.objectNode();
-        patch.putObject("spec").set("taints", taints);
+        if (taints.isEmpty()) {
+            patch.putObject("spec").putNull("taints"); // remove the field, as the node lifecycle controller leaves it
+        } else {
+            patch.putObject("spec").set("taints", taints);
+        }
         kube.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 
