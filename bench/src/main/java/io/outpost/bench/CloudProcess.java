@@ -77,9 +77,11 @@ final class CloudProcess implements AutoCloseable {
                 log.flush();
                 if (line.startsWith("STATS ")) {
                     lastStats = json.readTree(line.substring("STATS ".length()));
-                } else {
+                } else if (line.startsWith("READY ") || line.startsWith("SNAPSHOT ") || line.equals("BYE")) {
                     replies.add(line);
                 }
+                // Anything else (the JVM's own messages, e.g. from -XX:StartFlightRecording) is
+                // only logged.
             }
         } catch (IOException e) {
             replies.add("EOF " + e.getMessage());

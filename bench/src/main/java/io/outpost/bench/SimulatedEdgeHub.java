@@ -19,8 +19,6 @@ import io.outpost.link.transport.LinkConnection;
 import io.outpost.link.transport.LinkEndpoint;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,9 +28,15 @@ import java.util.concurrent.TimeUnit;
  * A light gateway: only the link part of a real one, so thousands fit in one JVM. It connects
  * with the real {@link LinkClient} (WebSocket over mutual TLS, {@code node_id}, {@code
  * project_id} and {@code ConnectionUse} headers, as the edge hub) and sends what the edge hub and
- * node status reporter send: the KubeEdge keepalive followed by a WebSocket ping every keepalive
- * period, and a synchronous node status update every status period, whose response it waits for
- * and times.
+ * node status reporter send:
+ * <ul>
+ *   <li>every keepalive period, at a fixed rate (as {@code EdgeHubCore}), the KubeEdge keepalive
+ *       followed by a WebSocket ping;
+ *   <li>a synchronous node status update, waiting for its response (or the response timeout)
+ *       and then the status period before the next one, as the node status reporter does
+ *       (fixed delay, one update outstanding at most). So a slow cloud gets fewer updates
+ *       rather than a growing backlog, as with real gateways.
+ * </ul>
  *
  * <p>Threading: the connection's callbacks come on its event loop, and the gateway schedules its
  * timers on that same loop, so its state is touched by one thread only and needs no locks.
@@ -62,10 +66,13 @@ final class SimulatedEdgeHub implements LinkEndpoint {
     /** Set once on the connection's event loop, read by {@link #stop()} from the driver thread. */
     private volatile EventExecutor loop;
     // Touched only on the connection's event loop.
-    private final Map<String, Long> pendingSentNanos = new HashMap<>();
     private ClientConnection connection;
     private ScheduledFuture<?> keepaliveTask;
+    /** The next status update, or the timeout of the outstanding one. */
     private ScheduledFuture<?> statusTask;
+    /** The id of the status update waiting for its response, or null. */
+    private String pendingId;
+    private long pendingSentNanos;
     private boolean stopping;
 
     SimulatedEdgeHub(String nodeName, JsonNode statusRequest, Settings settings, MessageCodec codec, FleetCounters counters,
@@ -101,7 +108,7 @@ final class SimulatedEdgeHub implements LinkEndpoint {
         long ka = settings.keepalive().toMillis();
         long st = settings.statusPeriod().toMillis();
         keepaliveTask = loop.scheduleAtFixedRate(this::keepalive, rnd.nextLong(ka) + 1, ka, TimeUnit.MILLISECONDS);
-        statusTask = loop.scheduleAtFixedRate(this::sendStatus, rnd.nextLong(st) + 1, st, TimeUnit.MILLISECONDS);
+        statusTask = loop.schedule(this::sendStatus, rnd.nextLong(st) + 1, TimeUnit.MILLISECONDS);
     }
 
     /** The event loop running the current callback: the connection's own loop. */
@@ -133,30 +140,36 @@ final class SimulatedEdgeHub implements LinkEndpoint {
 
     private void sendStatus() {
         ClientConnection c = connection;
-        if (c == null || !c.isOpen()) {
+        if (stopping || c == null || !c.isOpen()) {
             return;
         }
-        expireUnanswered();
         // The node status reporter's message: edged -> resource/update on <ns>/nodestatus/<node>,
         // synchronous (EdgeHubCore.request sets sync), content a NodeStatusRequest.
         Message m = Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.UPDATE)
                 .resource("default/" + ResourceTypes.NODE_STATUS + "/" + nodeName).sync(true).content(statusRequest).build();
         long now = System.nanoTime();
         if (c.send(codec.encode(m))) {
-            pendingSentNanos.put(m.id(), now);
+            pendingId = m.id();
+            pendingSentNanos = now;
             counters.statusSent.increment();
+            statusTask = loop.schedule(this::responseTimedOut, settings.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } else {
             counters.sendsDropped.increment();
+            scheduleNextStatus();
         }
     }
 
-    private void expireUnanswered() {
-        long cutoff = System.nanoTime() - settings.responseTimeout().toNanos();
-        for (Iterator<Long> it = pendingSentNanos.values().iterator(); it.hasNext(); ) {
-            if (it.next() - cutoff < 0) {
-                it.remove();
-                counters.responseTimeouts.increment();
-            }
+    private void responseTimedOut() {
+        if (pendingId != null) {
+            pendingId = null;
+            counters.responseTimeouts.increment();
+            scheduleNextStatus();
+        }
+    }
+
+    private void scheduleNextStatus() {
+        if (!stopping) {
+            statusTask = loop.schedule(this::sendStatus, settings.statusPeriod().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -170,24 +183,23 @@ final class SimulatedEdgeHub implements LinkEndpoint {
             counters.unexpectedMessages.increment();
             return;
         }
-        Long sent = m.isResponse() ? pendingSentNanos.remove(m.parentId()) : null;
-        if (sent == null) {
-            // Not an answer to an update still waited for: an answer that came after its update
-            // was given up (expireUnanswered), or something the cloud sent on its own.
+        if (pendingId == null || !m.isResponse() || !pendingId.equals(m.parentId())) {
+            // Not the answer to the update waited for: an answer that came after its update timed
+            // out, or something the cloud sent on its own.
             counters.unexpectedMessages.increment();
             return;
         }
-        if (now - sent > settings.responseTimeout().toNanos()) {
-            // The real reporter has given up on it by now: a late answer is a timeout.
-            counters.responseTimeouts.increment();
-            return;
+        pendingId = null;
+        if (statusTask != null) {
+            statusTask.cancel(false);
         }
-        counters.responseLatency().recordMicros(TimeUnit.NANOSECONDS.toMicros(now - sent));
+        counters.responseLatency().recordMicros(TimeUnit.NANOSECONDS.toMicros(now - pendingSentNanos));
         if (Operations.RESPONSE.equals(m.operation()) && "OK".equals(m.content().asText())) {
             counters.responsesOk.increment();
         } else {
             counters.responsesNotOk.increment();
         }
+        scheduleNextStatus();
     }
 
     @Override
