@@ -21,6 +21,7 @@ final class FleetCounters {
     final LongAdder responseTimeouts = new LongAdder();
     /** Frames the connection refused to queue (closed or over its write-buffer high-water mark). */
     final LongAdder sendsDropped = new LongAdder();
+    /** Frames that answered nothing waited for: late responses (after their timeout), or others. */
     final LongAdder unexpectedMessages = new LongAdder();
     /** Connections the cloud (or the network) closed while the step ran. */
     final LongAdder unexpectedCloses = new LongAdder();
@@ -52,16 +53,16 @@ final class FleetCounters {
 
     /** A point-in-time copy of the counters, for differences over a window. */
     record Snapshot(long keepalivesSent, long statusSent, long responsesOk, long responsesNotOk, long responseTimeouts,
-            long sendsDropped, long unexpectedCloses) {
+            long sendsDropped, long unexpectedMessages, long unexpectedCloses) {
         Snapshot minus(Snapshot o) {
             return new Snapshot(keepalivesSent - o.keepalivesSent, statusSent - o.statusSent, responsesOk - o.responsesOk,
                     responsesNotOk - o.responsesNotOk, responseTimeouts - o.responseTimeouts, sendsDropped - o.sendsDropped,
-                    unexpectedCloses - o.unexpectedCloses);
+                    unexpectedMessages - o.unexpectedMessages, unexpectedCloses - o.unexpectedCloses);
         }
     }
 
     Snapshot snapshot() {
         return new Snapshot(keepalivesSent.sum(), statusSent.sum(), responsesOk.sum(), responsesNotOk.sum(), responseTimeouts.sum(),
-                sendsDropped.sum(), unexpectedCloses.sum());
+                sendsDropped.sum(), unexpectedMessages.sum(), unexpectedCloses.sum());
     }
 }

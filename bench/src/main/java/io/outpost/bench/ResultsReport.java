@@ -111,7 +111,8 @@ final class ResultsReport {
             if (s.gateways != null) {
                 sb.append(". In the window the gateways sent ").append(s.gateways.keepalivesSent()).append(" keepalives and ")
                         .append(s.gateways.statusSent()).append(" status updates and got ").append(s.gateways.responsesOk())
-                        .append(" OK responses (").append(s.gateways.responsesNotOk()).append(" not OK); the cloud saw ")
+                        .append(" OK responses (").append(s.gateways.responsesNotOk()).append(" not OK, ")
+                        .append(s.gateways.unexpectedMessages()).append(" late or unexpected frames); the cloud saw ")
                         .append(s.sessionsAtWindowEnd).append(" sessions at the window's end, dropped ").append(s.cloudRepliesDropped)
                         .append(" replies and lost ").append(s.cloudDisconnectsInWindow).append(" sessions");
             }

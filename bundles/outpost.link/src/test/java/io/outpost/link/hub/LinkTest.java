@@ -164,6 +164,21 @@ class LinkTest {
     }
 
     @Test
+    void halfOpenConnectionIsDetectedAndReplaced() throws Exception {
+        try (FreezingProxy proxy = new FreezingProxy(cloud.address().getPort()); EdgeHubCore edge = edge("edge5", dir.resolve("edge5"))) {
+            // the hub port goes through the proxy; keepalive 300 ms, 3 missed -> ~0.9 s to notice
+            edge.join("127.0.0.1", bootstrap.address().getPort(), proxy.port(), token(Duration.ofHours(1), "t5"));
+            await(() -> edge.status().state() == LinkStatus.State.CONNECTED, "connected through the proxy");
+            assertEquals("up:edge5", sessionEvents.poll(5, TimeUnit.SECONDS));
+            proxy.freeze();
+            await(() -> edge.status().state() != LinkStatus.State.CONNECTED, "the silent link is taken for half-open");
+            assertTrue(edge.status().lastError().contains("half-open"), edge.status().lastError());
+            proxy.thaw();
+            await(() -> edge.status().state() == LinkStatus.State.CONNECTED, "a new connection replaces it");
+        }
+    }
+
+    @Test
     void reconnectsWhenTheCloudComesBack() throws Exception {
         try (EdgeHubCore edge = edge("edge4", dir.resolve("edge4"))) {
             edge.join("127.0.0.1", bootstrap.address().getPort(), cloud.address().getPort(), token(Duration.ofHours(1), "t4"));
