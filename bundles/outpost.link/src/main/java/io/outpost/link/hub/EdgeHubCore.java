@@ -353,11 +353,7 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
         if (c == null || closed) {
             return;
         }
-        var cert = c.node().certificate();
-        long nb = cert.getNotBefore().getTime();
-        long na = cert.getNotAfter().getTime();
-        long at = nb + (long) ((na - nb) * config.renewAt());
-        long delay = Math.max(0, at - System.currentTimeMillis());
+        long delay = Math.max(0, renewalDue(c) - System.currentTimeMillis());
         synchronized (lock) {
             if (renewTask != null) {
                 renewTask.cancel(false);
@@ -367,15 +363,20 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
         }
     }
 
+    /** @return when the certificate is due for renewal: at {@code renewAt} of its lifetime, in epoch millis */
+    private long renewalDue(Credentials c) {
+        var cert = c.node().certificate();
+        long nb = cert.getNotBefore().getTime();
+        long na = cert.getNotAfter().getTime();
+        return nb + (long) ((na - nb) * config.renewAt());
+    }
+
     private void renewIfDue() {
         Credentials c = credentials;
         if (c == null || closed) {
             return;
         }
-        var cert = c.node().certificate();
-        long nb = cert.getNotBefore().getTime();
-        long na = cert.getNotAfter().getTime();
-        if (System.currentTimeMillis() < nb + (long) ((na - nb) * config.renewAt())) {
+        if (System.currentTimeMillis() < renewalDue(c)) {
             scheduleRenewal();
             return;
         }
