@@ -65,6 +65,15 @@ check "the gateway's Karaf has no remote Maven repository" bash -c "grep -q '^or
 check "feature:install of a feature not booted works offline" contains "$("$OUT" shell gateway "feature:install outpost-lib-fabric8; feature:list -i" 2>&1)" "outpost-lib-fabric8"
 "$OUT" shell gateway "feature:uninstall outpost-lib-fabric8" >/dev/null 2>&1
 
+echo "== hot swap: a handler bundle that stops simply stops receiving"
+"$OUT" shell cloud "bundle:stop outpost.cloud.node" >/dev/null 2>&1
+wait_for 30 "with the node controller stopped, the gateway's status is refused by the hub" \
+  grep -q "no handler for group 'resource'" "$OUTPOST_HOME/gateway/data/log/karaf.log"
+check "the cloud hub keeps the session meanwhile" contains "$("$OUT" shell cloud outpost:sessions 2>&1)" "e2e-gw-1"
+"$OUT" shell cloud "bundle:start outpost.cloud.node" >/dev/null 2>&1
+hb2="$(K get node e2e-gw-1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}')"
+wait_for 30 "started again, it receives the status again (heartbeat advances)" bash -c "[ \"\$(kubectl get node e2e-gw-1 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].lastHeartbeatTime}')\" != '$hb2' ]"
+
 echo "== stopping the gateway makes its Node NotReady within the grace period (40 s)"
 "$OUT" stop gateway >/dev/null
 T=$(date +%s)
