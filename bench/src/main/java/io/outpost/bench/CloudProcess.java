@@ -30,9 +30,7 @@ final class CloudProcess implements AutoCloseable {
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final ObjectMapper json = new ObjectMapper();
     private final Thread reader;
-    private final List<String> command;
     private final JsonNode ready;
-    private volatile JsonNode lastStats;
 
     /**
      * Starts the cloud and waits until it listens.
@@ -43,7 +41,7 @@ final class CloudProcess implements AutoCloseable {
      */
     CloudProcess(List<String> jvmFlags, List<String> cloudArgs, Path logBase) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        command = new ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(jvmFlags);
         command.add("-cp");
@@ -75,13 +73,11 @@ final class CloudProcess implements AutoCloseable {
                 log.write(line);
                 log.write('\n');
                 log.flush();
-                if (line.startsWith("STATS ")) {
-                    lastStats = json.readTree(line.substring("STATS ".length()));
-                } else if (line.startsWith("READY ") || line.startsWith("SNAPSHOT ") || line.equals("BYE")) {
+                if (line.startsWith("READY ") || line.startsWith("SNAPSHOT ") || line.equals("BYE")) {
                     replies.add(line);
                 }
-                // Anything else (the JVM's own messages, e.g. from -XX:StartFlightRecording) is
-                // only logged.
+                // Anything else (the periodic STATS lines, the JVM's own messages, e.g. from
+                // -XX:StartFlightRecording) is only logged.
             }
         } catch (IOException e) {
             replies.add("EOF " + e.getMessage());
@@ -99,15 +95,6 @@ final class CloudProcess implements AutoCloseable {
 
     String jvmArgs() {
         return ready.path("jvmArgs").asText();
-    }
-
-    List<String> command() {
-        return command;
-    }
-
-    /** @return the last periodic stats line, or null */
-    JsonNode lastStats() {
-        return lastStats;
     }
 
     /** @return counters and memory now */

@@ -90,7 +90,14 @@ public final class LinkScaleBench {
         int cloudIoThreads = options.cloudIoThreads();
         double lastConnectRate = -1;
         try {
+            String stoppedBy = null;
             for (int n : options.nodes()) {
+                if (stoppedBy != null) {
+                    StepResult notRun = new StepResult(n);
+                    notRun.stop("not run: " + stoppedBy);
+                    results.add(notRun);
+                    continue;
+                }
                 long remaining = TimeUnit.MINUTES.toSeconds(options.maxMinutes()) - elapsedSeconds();
                 long estimate = estimateStepSeconds(n, lastConnectRate);
                 if (estimate > remaining) {
@@ -99,7 +106,8 @@ public final class LinkScaleBench {
                             estimate, Math.max(0, remaining), options.maxMinutes()));
                     results.add(skipped);
                     log("N=%d %s", n, skipped.outcome);
-                    break;
+                    stoppedBy = "the time budget ran out before N=" + n;
+                    continue;
                 }
                 StepStats stepInfo = new StepStats();
                 StepResult r = runStep(n, identities, codec, clientGroup, caCert, caKey, stepInfo);
@@ -111,7 +119,7 @@ public final class LinkScaleBench {
                 lastConnectRate = r.connectRate() > 0 ? r.connectRate() : lastConnectRate;
                 log("N=%d done: %s", n, r.outcome);
                 if (!r.canContinue) {
-                    break;
+                    stoppedBy = "the step N=" + n + " stopped (" + r.outcome + ")";
                 }
             }
         } finally {
@@ -166,7 +174,7 @@ public final class LinkScaleBench {
             JsonNode idle = cloud.snapshotAfterGc();
             r.idleHeapBytes = idle.path("heapUsed").asLong(-1);
             r.idleRssKib = idle.path("rssKib").asLong(-1);
-            log("N=%d: cloud pid listening on %d; idle heap %.1f MiB, RSS %.1f MiB", n, cloud.port(), r.idleHeapBytes / 1048576.0,
+            log("N=%d: cloud listening on port %d; idle heap %.1f MiB, RSS %.1f MiB", n, cloud.port(), r.idleHeapBytes / 1048576.0,
                     r.idleRssKib / 1024.0);
 
             SimulatedEdgeHub.Settings settings = new SimulatedEdgeHub.Settings(EdgeHubCore.DEFAULT_PROJECT_ID,
@@ -211,7 +219,6 @@ public final class LinkScaleBench {
             r.loadedRssKib = loaded.path("rssKib").asLong(-1);
             r.loadedDirectBytes = loaded.path("directBuffers").asLong(-1);
             r.loadedHeapCommittedBytes = loaded.path("heapCommitted").asLong(-1);
-            r.cloudThreads = loaded.path("threads").asInt(-1);
             System.gc();
             r.driverHeapBytes = ProcessStats.heapUsedBytes();
             r.driverRssKib = ProcessStats.rssKib();
@@ -320,7 +327,6 @@ public final class LinkScaleBench {
         r.sessionsAtWindowEnd = c1.path("sessions").asInt();
         r.keepalivesPerSecond = delta(c1, c0, "keepalives") / cloudSeconds;
         r.statusUpdatesPerSecond = delta(c1, c0, "statusUpdates") / cloudSeconds;
-        r.statusRepliesPerSecond = delta(c1, c0, "statusReplies") / cloudSeconds;
         r.cloudRepliesDropped = (long) delta(c1, c0, "repliesDropped");
         r.cloudDisconnectsInWindow = (long) delta(c1, c0, "disconnects");
         r.cloudCpuCores = delta(c1, c0, "cpuNanos") / 1e9 / cloudSeconds;
@@ -330,7 +336,6 @@ public final class LinkScaleBench {
             r.machineCpuBusyPercent = 100.0 * (machine1[0] - machine0[0]) / (machine1[1] - machine0[1]);
         }
         r.gateways = g1.minus(g0);
-        r.responses = latency.count();
         r.responseP50Micros = latency.percentileMicros(50);
         r.responseP99Micros = latency.percentileMicros(99);
         r.responseMaxMicros = latency.maxMicros();

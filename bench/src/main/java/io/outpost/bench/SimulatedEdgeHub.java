@@ -85,10 +85,6 @@ final class SimulatedEdgeHub implements LinkEndpoint {
         this.group = group;
     }
 
-    String nodeName() {
-        return nodeName;
-    }
-
     /** Connects; completes when the WebSocket handshake is done. */
     CompletableFuture<ClientConnection> connect(int port, SslContext ssl) {
         URI uri = URI.create("wss://localhost:" + port + "/" + settings.projectId() + "/" + nodeName + "/events");

@@ -36,7 +36,6 @@ final class StepResult {
     int sessionsAtWindowEnd = -1;
     double keepalivesPerSecond = -1;
     double statusUpdatesPerSecond = -1;
-    double statusRepliesPerSecond = -1;
     long cloudRepliesDropped = -1;
     long cloudDisconnectsInWindow = -1;
     double cloudCpuCores = -1;
@@ -44,7 +43,6 @@ final class StepResult {
     double machineCpuBusyPercent = -1;
 
     // steady state, measured at the gateways
-    long responses = -1;
     long responseP50Micros = -1;
     long responseP99Micros = -1;
     long responseMaxMicros = -1;
@@ -58,7 +56,6 @@ final class StepResult {
     long loadedRssKib = -1;
     long loadedDirectBytes = -1;
     long loadedHeapCommittedBytes = -1;
-    int cloudThreads = -1;
 
     // driver memory, for sizing the driver
     long driverHeapBytes = -1;

@@ -102,6 +102,13 @@ public class NodeController implements MessageHandler, NodeSessionListener {
         scheduler.shutdownNow();
     }
 
+    /** Sends a reply; a connection that is gone or too slow to take it is worth a log line. */
+    private static void reply(MessageContext ctx, Message reply) {
+        if (!ctx.reply(reply)) {
+            LOG.warn("node {}: reply to {} not sent (connection gone or its send buffer full)", ctx.nodeName(), reply.parentId());
+        }
+    }
+
     @Override
     public void handle(MessageContext ctx, Message m) {
         Resource r = Resource.parse(m.resource());
@@ -125,16 +132,16 @@ public class NodeController implements MessageHandler, NodeSessionListener {
             try {
                 if (register) {
                     Node n = register(node, m.content());
-                    ctx.reply(m.response(ResourceTypes.NODE.equals(r.type())
+                    reply(ctx, m.response(ResourceTypes.NODE.equals(r.type())
                             ? F.objectNode().<ObjectNode>set("Object", JSON.valueToTree(n)).set("Err", F.nullNode())
                             : TextNode.valueOf("OK")));
                 } else {
                     updateStatus(node, m.content().path("Status"));
-                    ctx.reply(m.response(TextNode.valueOf("OK")));
+                    reply(ctx, m.response(TextNode.valueOf("OK")));
                 }
             } catch (RuntimeException e) {
                 LOG.warn("node {}: {} failed: {}", node, register ? "registration" : "status update", e.getMessage());
-                ctx.reply(m.response(TextNode.valueOf(String.valueOf(e.getMessage()))).toBuilder().operation(Operations.ERROR).build());
+                reply(ctx, m.response(TextNode.valueOf(String.valueOf(e.getMessage()))).toBuilder().operation(Operations.ERROR).build());
             }
         });
     }

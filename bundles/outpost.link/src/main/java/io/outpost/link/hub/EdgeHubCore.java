@@ -79,6 +79,8 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
     private final Object lock = new Object();
 
     private volatile Credentials credentials;
+    /** TLS context for the current credentials: building one costs milliseconds of key derivation, so it is kept. */
+    private volatile io.netty.handler.ssl.SslContext sslContext;
     private volatile ClientConnection connection;
     private volatile State state = State.NOT_JOINED;
     private volatile Instant since = Instant.now();
@@ -142,6 +144,7 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
         }
         LOG.info("joined the cloud at {} as node {}", host, config.nodeName());
         credentials = c;
+        sslContext = null;
         ClientConnection old = connection;
         if (old != null) {
             old.close(1000, "re-joined");
@@ -206,7 +209,11 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
         URI uri = URI.create("wss://" + Joiner.hostForUrl(c.cloudHost()) + ":" + c.hubPort() + "/" + config.projectId() + "/"
                 + config.nodeName() + "/events");
         try {
-            var ssl = Tls.client(c.node(), c.ca());
+            var ssl = sslContext;
+            if (ssl == null) {
+                ssl = Tls.client(c.node(), c.ca());
+                sslContext = ssl;
+            }
             Duration idle = config.keepalive().multipliedBy(config.missedKeepalives());
             LinkClient.connect(group, uri, ssl, config.nodeName(), Map.of("project_id", config.projectId(), "ConnectionUse", "msg"),
                     config.maxFrameBytes(), Duration.ZERO, idle, Duration.ofSeconds(10), this)
@@ -409,6 +416,7 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
             throw new LinkException("cannot store the renewed certificate: " + e.getMessage());
         }
         credentials = renewed;
+        sslContext = null;
         LOG.info("renewed the node certificate; valid until {}", renewed.node().certificate().getNotAfter().toInstant());
         scheduleRenewal();
     }

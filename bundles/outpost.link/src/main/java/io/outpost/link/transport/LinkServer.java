@@ -37,6 +37,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -82,6 +83,9 @@ public final class LinkServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
+                                // A peer must finish TLS and the upgrade in time; removed after the upgrade,
+                                // when keepalive-based idle detection takes over.
+                                .addLast("upgradeTimeout", new ReadTimeoutHandler(30))
                                 .addLast("ssl", ssl.newHandler(ch.alloc()))
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("agg", new HttpObjectAggregator(16 * 1024))
@@ -161,6 +165,7 @@ public final class LinkServer implements AutoCloseable {
                 ctx.pipeline().addLast("idle", new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
                 ctx.pipeline().addLast("frames", new Frames(conn, hs, endpoint, "no traffic for " + idleTimeout.toSeconds() + " s"));
                 ctx.pipeline().remove(this);
+                ctx.pipeline().remove("upgradeTimeout");
                 endpoint.opened(conn);
             });
         }
