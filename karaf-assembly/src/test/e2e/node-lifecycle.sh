@@ -51,6 +51,14 @@ check "the node's Lease is renewed in kube-node-lease" test "$(K get lease -n ku
 hb1="$(K get node e2e-gw-1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}')"
 wait_for 25 "the heartbeat advances with periodic node status" bash -c "[ \"\$(kubectl get node e2e-gw-1 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].lastHeartbeatTime}')\" != '$hb1' ]"
 
+echo "== KubeEdge's device API"
+wait_for 30 "the cloud installed the devices.kubeedge.io CRDs" K get crd devices.devices.kubeedge.io devicemodels.devices.kubeedge.io
+sed 's/nodeName: gateway-1/nodeName: e2e-gw-1/' "$ROOT/examples/devices/thermometer.yaml" >"$OUTPOST_HOME/thermometer.yaml"
+check "a KubeEdge DeviceModel and Device apply unchanged" K apply -f "$OUTPOST_HOME/thermometer.yaml"
+devs="$(K get devices 2>&1)"
+check "kubectl get devices shows node, model and protocol columns" bash -c "grep -q 'NODE' <<<'$devs' && grep -q 'MODEL' <<<'$devs' && grep -q 'PROTOCOL' <<<'$devs' && grep -q 'STATE' <<<'$devs' && grep -Eq 'thermometer-1 +e2e-gw-1 +thermometer-model +virtual' <<<'$devs'"
+check "kubectl get devicemodels shows the protocol" contains "$(K get devicemodels 2>&1)" "virtual"
+
 echo "== the shells"
 st="$("$OUT" shell gateway outpost:status 2>&1)"
 check "gateway shell: outpost:status shows CONNECTED" contains "$st" "CONNECTED"
