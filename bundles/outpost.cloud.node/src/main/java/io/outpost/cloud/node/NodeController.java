@@ -82,6 +82,8 @@ public class NodeController implements MessageHandler, NodeSessionListener {
     private KubernetesClient kube;
 
     private ScheduledExecutorService scheduler;
+    /** Edge Nodes as the API server has them, kept current by a watch, so the monitor does not list every period. */
+    private io.fabric8.kubernetes.client.informers.SharedIndexInformer<Node> edgeNodes;
     private Duration grace;
     private int leaseDuration;
     /** Last heartbeat per node seen by this replica. */
@@ -94,11 +96,14 @@ public class NodeController implements MessageHandler, NodeSessionListener {
         // One scheduler thread for this controller's timers; Kubernetes calls block, so they
         // run here rather than on the hub's I/O threads.
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-node-controller"));
+        edgeNodes = kube.nodes().withLabel(EDGE_ROLE).runnableInformer(0);
+        edgeNodes.start();
         scheduler.scheduleWithFixedDelay(this::monitor, 1, cfg.monitorPeriodSeconds(), TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
+        edgeNodes.close();
         scheduler.shutdownNow();
     }
 
@@ -246,7 +251,9 @@ public class NodeController implements MessageHandler, NodeSessionListener {
     void monitor() {
         try {
             Instant now = Instant.now();
-            for (Node n : kube.nodes().withLabel(EDGE_ROLE).list().getItems()) {
+            // Until the watch has its first list, ask the API server directly.
+            var nodes = edgeNodes.hasSynced() ? edgeNodes.getStore().list() : kube.nodes().withLabel(EDGE_ROLE).list().getItems();
+            for (Node n : nodes) {
                 String name = n.getMetadata().getName();
                 NodeCondition ready = condition(n, "Ready");
                 if (ready == null || "Unknown".equals(ready.getStatus())) {
