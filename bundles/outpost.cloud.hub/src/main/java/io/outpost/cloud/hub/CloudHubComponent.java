@@ -85,6 +85,9 @@ public class CloudHubComponent {
         @AttributeDefinition(description = "Validity of the certificates issued to gateways, in days; gateways renew them at 80% of it.", min = "1")
         int nodeCertValidityDays() default 365;
 
+        @AttributeDefinition(description = "Most gateways this replica holds at once; more are refused and retry (with back-off) until one leaves or another replica takes them.", min = "1")
+        int maxSessions() default 20000;
+
         @AttributeDefinition(description = "I/O threads of the hub (0: twice the number of cores).", min = "0")
         int ioThreads() default 0;
     }
@@ -152,7 +155,7 @@ public class CloudHubComponent {
                 Tls.server(server, ca.certificate(), ClientAuth.OPTIONAL), 1024 * 1024, CompletableFuture::runAsync,
                 new BootstrapService(ca, secrets::check, Duration.ofDays(cfg.nodeCertValidityDays())));
         core = new CloudHubCore(group, new CloudHubCore.Config(new InetSocketAddress(bind, cfg.hubPort()), cfg.maxFrameBytes(),
-                Duration.ofSeconds(cfg.keepaliveTimeoutSeconds())), Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), handlers,
+                Duration.ofSeconds(cfg.keepaliveTimeoutSeconds()), cfg.maxSessions()), Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), handlers,
                 new CloudHubCore.SessionListener() {
                     @Override
                     public void connected(NodeSession s) {

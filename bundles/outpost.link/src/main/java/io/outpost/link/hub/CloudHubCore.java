@@ -44,8 +44,15 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
      * @param address where the hub listens
      * @param maxFrameBytes cap on one message
      * @param keepaliveTimeout a session without any frame for this long is closed
+     * @param maxSessions connections beyond this many nodes are refused (close 1013, try again
+     *     later), so a reconnect storm cannot take the replica's memory; a node already
+     *     connected may always replace its own session
      */
-    public record Config(InetSocketAddress address, int maxFrameBytes, Duration keepaliveTimeout) {
+    public record Config(InetSocketAddress address, int maxFrameBytes, Duration keepaliveTimeout, int maxSessions) {
+        /** With no session limit worth naming: for tests and tools. */
+        public Config(InetSocketAddress address, int maxFrameBytes, Duration keepaliveTimeout) {
+            this(address, maxFrameBytes, keepaliveTimeout, Integer.MAX_VALUE);
+        }
     }
 
     private final MessageCodec codec;
@@ -53,6 +60,7 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
     private final SessionListener listener;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final LinkServer server;
+    private final int maxSessions;
 
     private static final class Session {
         final LinkConnection conn;
@@ -74,6 +82,7 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
         this.codec = new MessageCodec(config.maxFrameBytes());
         this.dispatcher = dispatcher;
         this.listener = listener;
+        this.maxSessions = config.maxSessions();
         this.server = LinkServer.bind(group, config.address(), ssl, config.maxFrameBytes(), config.keepaliveTimeout(), this);
     }
 
@@ -101,6 +110,11 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
 
     @Override
     public void opened(LinkConnection connection) {
+        if (sessions.size() >= maxSessions && !sessions.containsKey(connection.nodeName())) {
+            LOG.warn("node {} refused: this replica holds its limit of {} sessions", connection.nodeName(), maxSessions);
+            connection.close(1013, "node limit of this cloud replica reached; try again later");
+            return;
+        }
         Session s = new Session(connection);
         Session old = sessions.put(connection.nodeName(), s);
         if (old != null) {

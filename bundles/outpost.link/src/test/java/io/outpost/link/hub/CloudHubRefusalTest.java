@@ -101,6 +101,31 @@ class CloudHubRefusalTest {
     }
 
     @Test
+    void sessionsBeyondTheLimitAreRefusedButANodeMayReplaceItsOwn() throws Exception {
+        cloud.close();
+        CertifiedKey server = Pki.issueServer(ca, "cloudhub", List.of("localhost"), Duration.ofDays(1));
+        cloud = new CloudHubCore(group, new CloudHubCore.Config(new InetSocketAddress("127.0.0.1", 0), 4096, Duration.ofSeconds(30), 1),
+                Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), (ctx, m) -> true, new CloudHubCore.SessionListener() {
+                    @Override
+                    public void connected(NodeSession s) {
+                        events.add("up:" + s.nodeName());
+                    }
+
+                    @Override
+                    public void disconnected(NodeSession s, String reason) {
+                    }
+                });
+        connect(nodeCert(ca, "edge-a"), "edge-a");
+        assertEquals("up:edge-a", events.poll(5, TimeUnit.SECONDS));
+        connect(nodeCert(ca, "edge-b"), "edge-b");
+        String closed = events.poll(5, TimeUnit.SECONDS);
+        assertTrue(closed != null && closed.contains("node limit"), String.valueOf(closed));
+        assertEquals(1, cloud.sessions().size());
+        connect(nodeCert(ca, "edge-a"), "edge-a");
+        assertEquals("up:edge-a", events.poll(5, TimeUnit.SECONDS), "a connected node may replace its own session");
+    }
+
+    @Test
     void pathNodeMustMatchTheCertificate() throws Exception {
         String msg = failure(nodeCert(ca, "edge-a"), "edge-b");
         assertTrue(msg.contains("403"), msg);
