@@ -24,6 +24,7 @@ public class TokenCommand implements Action {
     String action = "create";
 
     @Argument(index = 1, name = "id", description = "the token id, for revoke", required = false)
+    @Completion(TokenIdCompleter.class)
     String id;
 
     @Option(name = "--ttl", description = "lifetime of a new token, e.g. 24h, 30m, 7d (default 24h)")
