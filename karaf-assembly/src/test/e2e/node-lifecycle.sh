@@ -58,6 +58,11 @@ check "a KubeEdge DeviceModel and Device apply unchanged" K apply -f "$OUTPOST_H
 devs="$(K get devices 2>&1)"
 check "kubectl get devices shows node, model and protocol columns" bash -c "grep -q 'NODE' <<<'$devs' && grep -q 'MODEL' <<<'$devs' && grep -q 'PROTOCOL' <<<'$devs' && grep -q 'STATE' <<<'$devs' && grep -Eq 'thermometer-1 +e2e-gw-1 +thermometer-model +virtual' <<<'$devs'"
 check "kubectl get devicemodels shows the protocol" contains "$(K get devicemodels 2>&1)" "virtual"
+wait_for 30 "the gateway received the Device with its model (outpost:devices)" bash -c \
+  "'$OUT' shell gateway outpost:devices | grep -E 'default/thermometer-1 +\| thermometer-model +\| virtual +\| temperature,setpoint'"
+K delete device thermometer-1 >/dev/null
+wait_for 30 "a deleted Device leaves the gateway" bash -c "! '$OUT' shell gateway outpost:devices | grep -q thermometer-1"
+K apply -f "$OUTPOST_HOME/thermometer.yaml" >/dev/null
 
 echo "== the shells"
 st="$("$OUT" shell gateway outpost:status 2>&1)"
@@ -96,6 +101,7 @@ wait_for 90 "Node Ready again after restart" is_ready e2e-gw-1
 echo "     (Ready $(( $(date +%s) - T )) s after start)"
 check "the unreachable taints are gone" test -z "$(K get node e2e-gw-1 -o jsonpath='{.spec.taints}')"
 check "exactly one Node for the gateway" test "$(K get nodes -o name | grep -c e2e-gw-1)" = 1
+wait_for 30 "after the restart the cloud sends the gateway its devices again" bash -c "'$OUT' shell gateway outpost:devices | grep -q thermometer-1"
 check "the restart did not join again" test "$(grep -h -c 'joined the cloud' "$OUTPOST_HOME"/gateway/data/log/karaf.log* | awk '{s+=$1} END {print s}')" = 1
 
 echo "== a second gateway joins with a fresh token through outpost:join"

@@ -1,0 +1,221 @@
+package io.outpost.cloud.device;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.outpost.hub.api.CloudHub;
+import io.outpost.hub.api.Groups;
+import io.outpost.hub.api.Message;
+import io.outpost.hub.api.Modules;
+import io.outpost.hub.api.NodeSession;
+import io.outpost.hub.api.NodeSessionListener;
+import io.outpost.hub.api.Operations;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * KubeEdge's device controller, downstream: watches Devices and DeviceModels and sends each
+ * gateway the devices bound to it by {@code spec.nodeName}, with their models — as KubeEdge
+ * does: a membership update in group {@code twin}, then {@code insert|update|delete} of
+ * {@code <ns>/devicemodel/<name>} and {@code <ns>/device/<name>} in group {@code resource}. A
+ * gateway that connects gets its devices again.
+ *
+ * <p>Not yet: deletes that happen while a gateway is away reach it only through the reliable
+ * delivery of the pods work; status (twins) coming back up.
+ */
+@Component(service = NodeSessionListener.class, immediate = true)
+public class DeviceController implements NodeSessionListener {
+    static final ResourceDefinitionContext DEVICES = new ResourceDefinitionContext.Builder().withGroup("devices.kubeedge.io")
+            .withVersion("v1beta1").withKind("Device").withPlural("devices").withNamespaced(true).build();
+    static final ResourceDefinitionContext MODELS = new ResourceDefinitionContext.Builder().withGroup("devices.kubeedge.io")
+            .withVersion("v1beta1").withKind("DeviceModel").withPlural("devicemodels").withNamespaced(true).build();
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceController.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    @Reference
+    private KubernetesClient kube;
+
+    @Reference
+    private CloudHub hub;
+
+    private volatile SharedIndexInformer<GenericKubernetesResource> devices;
+    private volatile SharedIndexInformer<GenericKubernetesResource> models;
+    private volatile boolean stopped;
+
+    @Activate
+    void activate() {
+        start(1);
+    }
+
+    /** Waits for the CRDs (installed asynchronously by {@link DeviceCrdInstaller}), then watches. */
+    private void start(int attempt) {
+        CompletableFuture.runAsync(() -> {
+            if (kube.apiextensions().v1().customResourceDefinitions().withName("devices.devices.kubeedge.io").get() == null) {
+                throw new IllegalStateException("the devices.kubeedge.io CRDs are not installed yet");
+            }
+            models = kube.genericKubernetesResources(MODELS).inAnyNamespace().inform(new Handler(true), 0);
+            devices = kube.genericKubernetesResources(DEVICES).inAnyNamespace().inform(new Handler(false), 0);
+            LOG.info("watching Devices and DeviceModels");
+        }).whenComplete((v, e) -> {
+            if (e != null && !stopped) {
+                LOG.info("device controller waiting (attempt {}): {}", attempt, e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                CompletableFuture.delayedExecutor(5, TimeUnit.SECONDS).execute(() -> {
+                    if (!stopped) {
+                        start(attempt + 1);
+                    }
+                });
+            }
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopped = true;
+        if (devices != null) {
+            devices.close();
+        }
+        if (models != null) {
+            models.close();
+        }
+    }
+
+    private final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
+        private final boolean model;
+
+        Handler(boolean model) {
+            this.model = model;
+        }
+
+        @Override
+        public void onAdd(GenericKubernetesResource obj) {
+            if (!model) {
+                deviceChanged(null, obj);
+            }
+        }
+
+        @Override
+        public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+            if (model) {
+                modelChanged(newObj);
+            } else {
+                deviceChanged(oldObj, newObj);
+            }
+        }
+
+        @Override
+        public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+            if (!model) {
+                deviceChanged(obj, null);
+            }
+        }
+    }
+
+    static String nodeOf(GenericKubernetesResource d) {
+        if (d == null || d.getAdditionalProperties().get("spec") == null) {
+            return "";
+        }
+        return String.valueOf(JSON.valueToTree(d.getAdditionalProperties().get("spec")).path("nodeName").asText(""));
+    }
+
+    private void deviceChanged(GenericKubernetesResource before, GenericKubernetesResource after) {
+        String oldNode = nodeOf(before);
+        String newNode = nodeOf(after);
+        if (!oldNode.isEmpty() && !oldNode.equals(newNode)) {
+            send(oldNode, membership(before, false));
+            send(oldNode, object(Operations.DELETE, "device", before));
+        }
+        if (!newNode.isEmpty()) {
+            if (!newNode.equals(oldNode)) {
+                send(newNode, membership(after, true));
+            }
+            sendModelOf(newNode, after, Operations.INSERT);
+            send(newNode, object(before == null || !newNode.equals(oldNode) ? Operations.INSERT : Operations.UPDATE, "device", after));
+        }
+    }
+
+    private void modelChanged(GenericKubernetesResource m) {
+        if (devices == null) {
+            return;
+        }
+        for (GenericKubernetesResource d : devices.getStore().list()) {
+            if (Objects.equals(d.getMetadata().getNamespace(), m.getMetadata().getNamespace())
+                    && m.getMetadata().getName().equals(modelName(d)) && !nodeOf(d).isEmpty()) {
+                send(nodeOf(d), object(Operations.UPDATE, "devicemodel", m));
+            }
+        }
+    }
+
+    private static String modelName(GenericKubernetesResource d) {
+        return JSON.valueToTree(d.getAdditionalProperties().getOrDefault("spec", F.objectNode())).path("deviceModelRef").path("name").asText("");
+    }
+
+    private void sendModelOf(String node, GenericKubernetesResource d, String op) {
+        String model = modelName(d);
+        if (model.isEmpty() || models == null) {
+            return;
+        }
+        GenericKubernetesResource m = models.getStore().getByKey(d.getMetadata().getNamespace() + "/" + model);
+        if (m == null) {
+            LOG.warn("device {}/{} names model {} which does not exist", d.getMetadata().getNamespace(), d.getMetadata().getName(), model);
+            return;
+        }
+        send(node, object(op, "devicemodel", m));
+    }
+
+    /** KubeEdge's membership update: names the devices added to or removed from the node. */
+    private static Message membership(GenericKubernetesResource d, boolean added) {
+        ObjectNode c = F.objectNode().put("event_id", UUID.randomUUID().toString()).put("timestamp", System.currentTimeMillis());
+        ObjectNode entry = F.objectNode().put("id", d.getMetadata().getNamespace() + "/" + d.getMetadata().getName())
+                .put("name", d.getMetadata().getName()).put("description", "");
+        c.putArray(added ? "added_devices" : "removed_devices").add(entry);
+        c.putNull(added ? "removed_devices" : "added_devices");
+        return Message.builder().source(Modules.DEVICE_CONTROLLER).group(Groups.TWIN).operation(Operations.UPDATE)
+                .resource("membership").content(c).build();
+    }
+
+    private static Message object(String op, String type, GenericKubernetesResource o) {
+        JsonNode content = JSON.valueToTree(o);
+        return Message.builder().source(Modules.DEVICE_CONTROLLER).group(Groups.RESOURCE).operation(op)
+                .resource(o.getMetadata().getNamespace() + "/" + type + "/" + o.getMetadata().getName())
+                .resourceVersion(String.valueOf(o.getMetadata().getResourceVersion())).content(content).build();
+    }
+
+    private void send(String node, Message m) {
+        if (!hub.send(node, m)) {
+            LOG.debug("node {} not connected here; {} waits for its next connect", node, m.resource());
+        }
+    }
+
+    @Override
+    public void connected(NodeSession session) {
+        if (devices == null) {
+            return;
+        }
+        // A (re)connected gateway gets its devices again; what it has is replaced.
+        for (GenericKubernetesResource d : devices.getStore().list()) {
+            if (session.nodeName().equals(nodeOf(d))) {
+                sendModelOf(session.nodeName(), d, Operations.INSERT);
+                send(session.nodeName(), object(Operations.INSERT, "device", d));
+            }
+        }
+    }
+
+    @Override
+    public void disconnected(NodeSession session, String reason) {
+    }
+}
