@@ -63,6 +63,15 @@ wait_for 30 "the gateway received the Device with its model (outpost:devices)" b
 K delete device thermometer-1 >/dev/null
 wait_for 30 "a deleted Device leaves the gateway" bash -c "! '$OUT' shell gateway outpost:devices | grep -q thermometer-1"
 K apply -f "$OUTPOST_HOME/thermometer.yaml" >/dev/null
+twin() { K get device thermometer-1 -o jsonpath="{.status.twins[?(@.propertyName==\"$1\")].reported.value}"; }
+wait_for 30 "reported values appear in the Device's status twins (virtual mapper)" bash -c "[ -n \"\$(kubectl get device thermometer-1 -o jsonpath='{.status.twins[?(@.propertyName==\"temperature\")].reported.value}')\" ]"
+check "the Device's state is online" test "$(K get device thermometer-1 -o jsonpath='{.status.state}')" = online
+t1="$(twin temperature)"
+wait_for 15 "the reported temperature changes over time" bash -c "[ \"\$(kubectl get device thermometer-1 -o jsonpath='{.status.twins[?(@.propertyName==\"temperature\")].reported.value}')\" != '$t1' ]"
+check "the reported setpoint is the desired value" test "$(twin setpoint)" = 21.5
+check "observedDesired carries the desired value the gateway saw" test "$(K get device thermometer-1 -o jsonpath='{.status.twins[?(@.propertyName=="setpoint")].observedDesired.value}')" = 21.5
+K patch device thermometer-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"23"}]' >/dev/null
+wait_for 15 "a new desired value reaches the device and the reported value follows" bash -c "[ \"\$(kubectl get device thermometer-1 -o jsonpath='{.status.twins[?(@.propertyName==\"setpoint\")].reported.value}')\" = 23 ]"
 
 echo "== the shells"
 st="$("$OUT" shell gateway outpost:status 2>&1)"

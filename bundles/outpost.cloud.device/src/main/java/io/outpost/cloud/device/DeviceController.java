@@ -12,6 +12,14 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.outpost.hub.api.CloudHub;
 import io.outpost.hub.api.Groups;
 import io.outpost.hub.api.Message;
+import io.outpost.hub.api.MessageContext;
+import io.outpost.hub.api.MessageHandler;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.NodeSession;
 import io.outpost.hub.api.NodeSessionListener;
@@ -34,11 +42,17 @@ import org.slf4j.LoggerFactory;
  * {@code <ns>/devicemodel/<name>} and {@code <ns>/device/<name>} in group {@code resource}. A
  * gateway that connects gets its devices again.
  *
+ * <p>Upstream, it takes the gateways' twin updates ({@code update
+ * device/<ns>/<name>/twin/edge_updated}, source {@code twin}) and writes them into the Device's
+ * status: {@code twins[].reported} and {@code observedDesired} with their timestamps, {@code
+ * state: online} and {@code lastOnlineTime}. A gateway can only report devices bound to it.
+ *
  * <p>Not yet: deletes that happen while a gateway is away reach it only through the reliable
- * delivery of the pods work; status (twins) coming back up.
+ * delivery of the pods work.
  */
-@Component(service = NodeSessionListener.class, immediate = true)
-public class DeviceController implements NodeSessionListener {
+@Component(service = {NodeSessionListener.class, MessageHandler.class}, immediate = true,
+        property = {MessageHandler.GROUP + "=" + Groups.RESOURCE, MessageHandler.SOURCE + "=twin"})
+public class DeviceController implements NodeSessionListener, MessageHandler {
     static final ResourceDefinitionContext DEVICES = new ResourceDefinitionContext.Builder().withGroup("devices.kubeedge.io")
             .withVersion("v1beta1").withKind("Device").withPlural("devices").withNamespaced(true).build();
     static final ResourceDefinitionContext MODELS = new ResourceDefinitionContext.Builder().withGroup("devices.kubeedge.io")
@@ -217,5 +231,75 @@ public class DeviceController implements NodeSessionListener {
 
     @Override
     public void disconnected(NodeSession session, String reason) {
+    }
+
+    @Override
+    public void handle(MessageContext ctx, Message m) {
+        // node/<node>/device/<ns>/<name>/twin/edge_updated
+        String[] seg = m.resource().split("/");
+        if (seg.length != 7 || !"device".equals(seg[2]) || !"twin".equals(seg[5]) || !"edge_updated".equals(seg[6])) {
+            throw new IllegalArgumentException("unsupported twin resource '" + m.resource() + "': expected device/<namespace>/<name>/twin/edge_updated");
+        }
+        if (!Operations.UPDATE.equals(m.operation())) {
+            throw new IllegalArgumentException("twin updates use operation 'update', not '" + m.operation() + "'");
+        }
+        JsonNode twin = m.content().path("twin");
+        if (!twin.isObject()) {
+            throw new IllegalArgumentException("a twin update must carry {\"twin\": {<property>: {\"actual\": {\"value\": …}}}}");
+        }
+        String ns = seg[3];
+        String name = seg[4];
+        if (devices == null) {
+            throw new IllegalStateException("the device controller is not watching Devices yet; try again");
+        }
+        GenericKubernetesResource d = devices.getStore().getByKey(ns + "/" + name);
+        if (d == null) {
+            throw new IllegalArgumentException("no Device " + ns + "/" + name + " exists");
+        }
+        if (!ctx.nodeName().equals(nodeOf(d))) {
+            throw new IllegalArgumentException("Device " + ns + "/" + name + " is bound to node '" + nodeOf(d) + "', not to " + ctx.nodeName());
+        }
+        // The Kubernetes call blocks: off the hub's I/O thread.
+        CompletableFuture.runAsync(() -> {
+            try {
+                patchStatus(d, twin);
+                ctx.reply(m.response(TextNode.valueOf("OK")));
+            } catch (RuntimeException e) {
+                LOG.warn("twin update of {}/{}: {}", ns, name, e.getMessage());
+                ctx.reply(m.response(TextNode.valueOf(String.valueOf(e.getMessage()))).toBuilder().operation(Operations.ERROR).build());
+            }
+        });
+    }
+
+    /** Merges the reported properties into status.twins (other properties keep their entries). */
+    private void patchStatus(GenericKubernetesResource d, JsonNode twin) {
+        JsonNode status = JSON.valueToTree(d.getAdditionalProperties().getOrDefault("status", F.objectNode()));
+        java.util.Map<String, JsonNode> byProp = new java.util.LinkedHashMap<>();
+        for (JsonNode t : status.path("twins")) {
+            byProp.put(t.path("propertyName").asText(), t);
+        }
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        twin.fields().forEachRemaining(e -> {
+            ObjectNode t = F.objectNode().put("propertyName", e.getKey());
+            JsonNode actual = e.getValue().path("actual");
+            ObjectNode reported = t.putObject("reported").put("value", actual.path("value").asText(""));
+            ObjectNode meta = reported.putObject("metadata");
+            meta.put("timestamp", actual.path("metadata").path("timestamp").asText(now));
+            meta.put("type", e.getValue().path("metadata").path("type").asText("string"));
+            JsonNode expected = e.getValue().path("expected");
+            if (expected.isObject()) {
+                ObjectNode od = t.putObject("observedDesired").put("value", expected.path("value").asText(""));
+                od.putObject("metadata").put("timestamp", expected.path("metadata").path("timestamp").asText(now));
+            }
+            byProp.put(e.getKey(), t);
+        });
+        ObjectNode patch = F.objectNode();
+        ObjectNode st = patch.putObject("status");
+        ArrayNode twins = st.putArray("twins");
+        byProp.values().forEach(twins::add);
+        st.put("state", "online");
+        st.put("lastOnlineTime", now);
+        kube.genericKubernetesResources(DEVICES).inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 }

@@ -30,6 +30,13 @@ public interface MessageHandler {
     String RESOURCE_TYPE = "outpost.hub.resourceType";
 
     /**
+     * Optional service property: the message source(s) this handler takes within its groups,
+     * e.g. {@code twin} — KubeEdge routes device twin updates to its device controller by their
+     * source, since their resource paths ({@code device/<ns>/<name>/twin/...}) carry no type.
+     */
+    String SOURCE = "outpost.hub.source";
+
+    /**
      * Handles one message.
      *
      * @param context who sent it and how to answer, never null

@@ -13,12 +13,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The message handlers a hub routes to, with their groups and resource types taken from the
  * handlers' service properties ({@link MessageHandler#GROUP}, {@link
- * MessageHandler#RESOURCE_TYPE}). Thread-safe: handlers come and go while messages flow.
+ * MessageHandler#RESOURCE_TYPE}, {@link MessageHandler#SOURCE}). Thread-safe: handlers come and go while messages flow.
  */
 public final class HandlerRegistry implements Dispatcher {
-    private record Entry(MessageHandler handler, Set<String> groups, Set<String> types) {
+    private record Entry(MessageHandler handler, Set<String> groups, Set<String> types, Set<String> sources) {
         boolean matches(Message m) {
             if (!groups.contains(m.group())) {
+                return false;
+            }
+            if (!sources.isEmpty() && !sources.contains(m.source())) {
                 return false;
             }
             return types.isEmpty() || types.contains(Resource.parse(m.resource()).type());
@@ -29,7 +32,8 @@ public final class HandlerRegistry implements Dispatcher {
 
     /** Adds a handler with its service properties. */
     public void add(MessageHandler handler, Map<String, ?> properties) {
-        entries.add(new Entry(handler, strings(properties.get(MessageHandler.GROUP)), strings(properties.get(MessageHandler.RESOURCE_TYPE))));
+        entries.add(new Entry(handler, strings(properties.get(MessageHandler.GROUP)), strings(properties.get(MessageHandler.RESOURCE_TYPE)),
+                strings(properties.get(MessageHandler.SOURCE))));
     }
 
     public void remove(MessageHandler handler) {
