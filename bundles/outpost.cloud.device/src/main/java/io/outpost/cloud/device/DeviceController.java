@@ -124,6 +124,10 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
         @Override
         public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+            // Status writes (the twins we patch every report cycle) change nothing a gateway needs.
+            if (Objects.equals(oldObj.getAdditionalProperties().get("spec"), newObj.getAdditionalProperties().get("spec"))) {
+                return;
+            }
             if (model) {
                 modelChanged(newObj);
             } else {
