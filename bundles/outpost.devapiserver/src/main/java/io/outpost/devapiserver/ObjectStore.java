@@ -130,25 +130,22 @@ final class ObjectStore {
 
     /** Stores a new object; sets its resourceVersion and publishes ADDED. Requires the lock. */
     ObjectNode insert(String storageKey, ObjectNode object) {
-        requireLock();
-        long rv = ++resourceVersion;
-        ObjectNode stored = object.deepCopy();
-        KubeObjects.metadata(stored).put("resourceVersion", Long.toString(rv));
-        objects.computeIfAbsent(storageKey, k -> new TreeMap<>())
-                .put(KubeObjects.key(KubeObjects.namespace(stored), KubeObjects.name(stored)), stored);
-        publish("ADDED", storageKey, rv, stored, null);
-        return stored.deepCopy();
+        return store(storageKey, object, "ADDED", null);
     }
 
     /** Replaces an object; sets its resourceVersion and publishes MODIFIED. Requires the lock. */
     ObjectNode replace(String storageKey, ObjectNode object, ObjectNode previous) {
+        return store(storageKey, object, "MODIFIED", previous);
+    }
+
+    private ObjectNode store(String storageKey, ObjectNode object, String event, ObjectNode previous) {
         requireLock();
         long rv = ++resourceVersion;
         ObjectNode stored = object.deepCopy();
         KubeObjects.metadata(stored).put("resourceVersion", Long.toString(rv));
         objects.computeIfAbsent(storageKey, k -> new TreeMap<>())
                 .put(KubeObjects.key(KubeObjects.namespace(stored), KubeObjects.name(stored)), stored);
-        publish("MODIFIED", storageKey, rv, stored, previous);
+        publish(event, storageKey, rv, stored, previous);
         return stored.deepCopy();
     }
 

@@ -6,6 +6,7 @@ import io.outpost.link.pki.Pki;
 import io.outpost.link.pki.PkiException;
 import io.outpost.link.token.JoinToken;
 import io.outpost.link.token.TokenException;
+import io.outpost.link.transport.LinkClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,7 +133,7 @@ public final class Joiner {
             throw new LinkException(what + " failed: the cloud's certificate is not valid for '" + u.getHost()
                     + "' (" + e.getMessage() + "); use an address listed in the cloud hub's advertiseAddress, or add this one there");
         } catch (SSLHandshakeException e) {
-            String m = LinkMessages.all(e);
+            String m = LinkClient.messages(e);
             if (m.contains("subject alternative") || m.contains("No name matching") || m.contains("No subject alternative")) {
                 throw new LinkException(what + " failed: the cloud's certificate is not valid for '" + u.getHost()
                         + "' (" + m + "); use an address listed in the cloud hub's advertiseAddress, or add this one there");
@@ -145,7 +146,7 @@ public final class Joiner {
         } catch (UnknownHostException e) {
             throw new LinkException(what + " failed: unknown host " + e.getMessage() + " (check the cloud address)");
         } catch (IOException e) {
-            throw new LinkException(what + " failed: " + LinkMessages.all(e));
+            throw new LinkException(what + " failed: " + LinkClient.messages(e));
         } finally {
             if (c != null) {
                 c.disconnect();

@@ -248,7 +248,12 @@ public final class LinkClient {
         return false;
     }
 
-    static String messages(Throwable t) {
+    /**
+     * Joins the messages of an exception chain, each once, for errors shown to users.
+     *
+     * @return the messages joined by ": ", or the exception's class name when none has one
+     */
+    public static String messages(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c.getMessage() != null && sb.indexOf(c.getMessage()) < 0) {
@@ -258,6 +263,6 @@ public final class LinkClient {
                 sb.append(c.getMessage());
             }
         }
-        return sb.toString();
+        return sb.length() == 0 ? t.getClass().getSimpleName() : sb.toString();
     }
 }
