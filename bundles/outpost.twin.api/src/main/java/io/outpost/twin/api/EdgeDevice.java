@@ -25,6 +25,14 @@ public record EdgeDevice(String namespace, String name, String model, String pro
         properties = List.copyOf(properties);
     }
 
+    /**
+     * @return the device merged with its model and checked
+     * @since 0.2
+     */
+    public DeviceSpec spec() {
+        return DeviceSpec.of(device, deviceModel);
+    }
+
     /** @return KubeEdge's device id, {@code <namespace>/<name>} */
     public String id() {
         return namespace + "/" + name;

@@ -4,7 +4,7 @@
  * event bus build on these contracts.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.outpost.twin.api;
 
 import org.osgi.annotation.bundle.Export;
