@@ -81,7 +81,7 @@ public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
     @Deactivate
     void deactivate() {
         scheduler.shutdownNow();
-        engine.tick(); // what was collected reaches the meta store
+        engine.flush(); // what was collected reaches the meta store
     }
 
     private void tick() {

@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * the delta between them, and what the cloud has not heard yet.
  *
  * <p>Persistence: desired values and states are written to the meta store at once; actual values
- * are written by {@link #tick} (every few hundred ms), so a device that reports a thousand values a
- * second costs a few writes, not a thousand. A crash loses at most the readings of the last tick,
- * which the mapper reads again.
+ * are written by {@link #tick} at most every {@value #FLUSH_INTERVAL} ms per device, so a device that
+ * reports a thousand values a second costs one write every two seconds, not a thousand. A crash
+ * loses at most the readings of those two seconds, which the mapper reads again.
  *
  * <p>Upstream: per property, the latest actual value goes to the cloud once per report cycle;
  * older values are never queued, so a gateway that was offline sends one message per device when
@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TwinEngine implements DeviceTwin {
     static final String KIND = "twin";
+    /** How often collected values of a device are written to the meta store, at most, in ms. */
+    static final long FLUSH_INTERVAL = 2000;
     private static final Logger LOG = LoggerFactory.getLogger(TwinEngine.class);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -70,6 +72,7 @@ final class TwinEngine implements DeviceTwin {
         boolean dirty;
         boolean inFlight;
         boolean stateInFlight;
+        long persisted;
 
         Twin(DeviceSpec spec) {
             this.spec = spec;
@@ -235,8 +238,7 @@ final class TwinEngine implements DeviceTwin {
             boolean changed = !t.state.state().equals(next.state()) || !t.state.reason().equals(next.reason());
             t.state = next;
             if (!changed) {
-                t.dirty = true;
-                return next;
+                return next; // only lastOnline moved: kept in memory, written with the next change
             }
             t.stateUnsent = true;
             persist(t);
@@ -253,6 +255,11 @@ final class TwinEngine implements DeviceTwin {
 
     // ---- periodic work ---------------------------------------------------------------------
 
+    /** Writes every collected value to the meta store now (when the gateway stops). */
+    synchronized void flush() {
+        twins.values().stream().filter(t -> t.dirty).forEach(this::persist);
+    }
+
     /** Writes what changed to the meta store and sends what is due to the cloud. */
     void tick() {
         List<Runnable> sends = new ArrayList<>();
@@ -260,7 +267,7 @@ final class TwinEngine implements DeviceTwin {
         synchronized (this) {
             long now = clock.getAsLong();
             for (Twin t : twins.values()) {
-                if (t.dirty) {
+                if (t.dirty && now - t.persisted >= FLUSH_INTERVAL) {
                     persist(t);
                 }
                 if (connected) {
@@ -393,6 +400,7 @@ final class TwinEngine implements DeviceTwin {
         try {
             store.put(KIND, t.spec.id(), doc, "");
             t.dirty = false;
+            t.persisted = clock.getAsLong();
         } catch (RuntimeException e) {
             // Kept in memory and dirty: the next tick tries again.
             t.dirty = true;
