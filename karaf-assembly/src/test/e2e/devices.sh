@@ -120,6 +120,9 @@ wait_for 20 "a device that does not answer: offline, Online False with the timeo
 wait_for 20 "a protocol without a mapper: Online False (NoMapper) saying what to install" bash -c \
   '[ "$(cond foreign Online reason)" = NoMapper ] && cond foreign Online message | grep -q "feature:install outpost-mapper-bacnet"'
 check "the good device was not disturbed (still online)" test "$(D thermometer-1 {.status.state})" = online
+mp="$(GW outpost:mappers)"
+check "outpost:mappers lists the virtual mapper with its bundle" bash -c "grep -Eq 'virtual +\\| outpost.mapper.virtual' <<<'$mp'"
+check "outpost:mappers names the missing mapper and the feature to install" contains "$mp" "feature:install outpost-mapper-bacnet"
 K delete -f "$OUTPOST_HOME/bad-devices.yaml" >/dev/null 2>&1
 
 echo "== the gateway works on while the cloud is away"

@@ -41,7 +41,7 @@ record ServerOptions(int port, String bind, Path kubeconfig, Path state, long ma
             "  --help                show this help");
 
     static ServerOptions defaults() {
-        return new ServerOptions(6443, "127.0.0.1", null, null, 3L * 1024 * 1024, 10_000, 64L * 1024 * 1024, 4096,
+        return new ServerOptions(6443, "127.0.0.1", null, null, 3L * 1024 * 1024, 10_000, 16L * 1024 * 1024, 1024,
                 1800, 30, 256, false);
     }
 

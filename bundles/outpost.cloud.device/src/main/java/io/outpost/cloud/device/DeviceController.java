@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -73,9 +75,22 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     private volatile SharedIndexInformer<GenericKubernetesResource> models;
     private volatile boolean stopped;
     private final Object conditionLock = new Object();
+    private final java.util.Map<String, java.util.Map<String, JsonNode>> written = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Status writes block on HTTP round trips to the API server. The common pool has one thread
+     * per core less one, which on a 2-core cloud replica serialises every gateway's twin writes;
+     * this bounded pool lets up to eight go at once. Stopped in deactivate.
+     */
+    private ExecutorService writer;
 
     @Activate
     void activate() {
+        writer = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "outpost-device-status");
+            t.setDaemon(true);
+            return t;
+        });
         start(1);
     }
 
@@ -103,6 +118,7 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     @Deactivate
     void deactivate() {
         stopped = true;
+        writer.shutdownNow();
         if (devices != null) {
             devices.close();
         }
@@ -160,6 +176,8 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     private void deviceChanged(GenericKubernetesResource before, GenericKubernetesResource after) {
         if (after != null) {
             checkValid(after);
+        } else if (before != null) {
+            written.remove(before.getMetadata().getNamespace() + "/" + before.getMetadata().getName());
         }
         String oldNode = nodeOf(before);
         String newNode = nodeOf(after);
@@ -216,7 +234,7 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     private void setCondition(GenericKubernetesResource cached, String type, boolean ok, String reason, String message) {
         String ns = cached.getMetadata().getNamespace();
         String name = cached.getMetadata().getName();
-        CompletableFuture.runAsync(() -> {
+        writer.execute(() -> {
             synchronized (conditionLock) {
                 try {
                     GenericKubernetesResource d = kube.genericKubernetesResources(DEVICES).inNamespace(ns).withName(name).get();
@@ -355,7 +373,7 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
             throw new IllegalArgumentException("Device " + ns + "/" + name + " is bound to node '" + nodeOf(d) + "', not to " + ctx.nodeName());
         }
         // The Kubernetes call blocks: off the hub's I/O thread.
-        CompletableFuture.runAsync(() -> {
+        writer.execute(() -> {
             try {
                 if (isTwin) {
                     patchStatus(d, twin);
@@ -398,13 +416,32 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
     /** Merges the reported properties into status.twins (other properties keep their entries). */
     private void patchStatus(GenericKubernetesResource d, JsonNode twin) {
-        JsonNode status = JSON.valueToTree(d.getAdditionalProperties().getOrDefault("status", F.objectNode()));
-        java.util.Map<String, JsonNode> byProp = new java.util.LinkedHashMap<>();
-        for (JsonNode t : status.path("twins")) {
-            byProp.put(t.path("propertyName").asText(), t);
+        // The twins last written per device: the informer's copy may not show our previous write
+        // yet, and a merge patch replaces the whole list. Seeded from the informer once.
+        String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+        java.util.Map<String, JsonNode> byProp = written.computeIfAbsent(key, k -> {
+            java.util.Map<String, JsonNode> m = new java.util.LinkedHashMap<>();
+            JsonNode status = JSON.valueToTree(d.getAdditionalProperties().getOrDefault("status", F.objectNode()));
+            for (JsonNode t : status.path("twins")) {
+                m.put(t.path("propertyName").asText(), t);
+            }
+            return m;
+        });
+        synchronized (byProp) {
+            patchTwins(d, twin, byProp);
         }
+    }
+
+    private void patchTwins(GenericKubernetesResource d, JsonNode twin, java.util.Map<String, JsonNode> byProp) {
+        java.util.Set<String> props = new java.util.HashSet<>();
+        JSON.valueToTree(d.getAdditionalProperties().getOrDefault("spec", F.objectNode())).path("properties")
+                .forEach(p -> props.add(p.path("name").asText()));
+        byProp.keySet().retainAll(props);
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         twin.fields().forEachRemaining(e -> {
+            if (!props.contains(e.getKey())) {
+                return; // as KubeEdge: twins of properties the Device does not declare are ignored
+            }
             ObjectNode t = F.objectNode().put("propertyName", e.getKey());
             JsonNode actual = e.getValue().path("actual");
             ObjectNode reported = t.putObject("reported").put("value", actual.path("value").asText(""));
