@@ -144,4 +144,15 @@ wait_for 90 "with the cloud back, the latest values arrive (reported timestamp a
   '[ "$(( $(D thermometer-1 "{.status.twins[?(@.propertyName==\"temperature\")].reported.metadata.timestamp}") / 1000 ))" -ge '"$T"' ]'
 check "the device is online" test "$(D thermometer-1 {.status.state})" = online
 
+echo "== a Device deleted while its gateway was down leaves the gateway when it returns"
+sed -e 's/name: thermometer-1/name: ephemeral/' -e 's/nodeName: gateway-1/nodeName: e2e-dev-gw/' "$ROOT/examples/devices/thermometer.yaml" \
+  | awk '/^kind: Device$/ {dev=1} dev' | sed '1i apiVersion: devices.kubeedge.io/v1beta1' >"$OUTPOST_HOME/ephemeral.yaml"
+K apply -f "$OUTPOST_HOME/ephemeral.yaml" >/dev/null
+wait_for 30 "the gateway has the device 'ephemeral'" bash -c "'$OUT' shell gateway outpost:devices 2>&1 | grep -q default/ephemeral"
+"$OUT" stop gateway >/dev/null 2>&1
+K delete device ephemeral >/dev/null
+"$OUT" start gateway >/dev/null 2>&1
+wait_for 90 "after the restart the gateway no longer has it (membership detail)" bash -c \
+  "'$OUT' shell gateway outpost:devices 2>&1 | grep -q default/thermometer-1 && ! '$OUT' shell gateway outpost:devices 2>&1 | grep -q default/ephemeral"
+
 summary e2e

@@ -317,13 +317,20 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
         if (devices == null) {
             return;
         }
-        // A (re)connected gateway gets its devices again; what it has is replaced.
+        // A (re)connected gateway gets its devices again; what it has is replaced. Then the
+        // membership detail lists them all, so the gateway drops devices deleted while it was away
+        // (KubeEdge's membership/detail result, sent unasked).
+        ObjectNode detail = F.objectNode().put("event_id", UUID.randomUUID().toString()).put("timestamp", System.currentTimeMillis());
+        ArrayNode list = detail.putArray("devices");
         for (GenericKubernetesResource d : devices.getStore().list()) {
             if (session.nodeName().equals(nodeOf(d))) {
                 sendModelOf(session.nodeName(), d, Operations.INSERT);
                 send(session.nodeName(), object(Operations.INSERT, "device", d));
+                list.addObject().put("id", d.getMetadata().getNamespace() + "/" + d.getMetadata().getName()).put("name", d.getMetadata().getName());
             }
         }
+        send(session.nodeName(), Message.builder().source(Modules.DEVICE_CONTROLLER).group(Groups.TWIN).operation(Operations.UPDATE)
+                .resource("membership/detail").content(detail).build());
     }
 
     @Override

@@ -125,6 +125,29 @@ public class DeviceInventoryComponent implements MessageHandler, DeviceInventory
         ctx.reply(m.response(TextNode.valueOf("OK")));
     }
 
+    /**
+     * Drops the devices not in {@code ids} (deleted in the cloud while the gateway was away), and
+     * the models no device uses any more.
+     */
+    void retainOnly(java.util.Set<String> ids) {
+        for (EdgeDevice d : devices()) {
+            if (!ids.contains(d.id())) {
+                store.delete(DEVICE, d.id());
+                devices.remove(d.id());
+                LOG.info("removed device {}: the cloud no longer lists it for this gateway", d.id());
+                notify(l -> l.deviceRemoved(d));
+            }
+        }
+        java.util.Set<String> used = new java.util.HashSet<>();
+        devices().forEach(d -> used.add(d.namespace() + "/" + d.model()));
+        for (String m : List.copyOf(models.keySet())) {
+            if (!used.contains(m)) {
+                store.delete(DEVICE_MODEL, m);
+                models.remove(m);
+            }
+        }
+    }
+
     private List<EdgeDevice> devicesOfModel(String namespace, String model) {
         return devices().stream().filter(d -> d.namespace().equals(namespace) && d.model().equals(model)).toList();
     }

@@ -104,6 +104,21 @@ class DeviceInventoryComponentTest {
     }
 
     @Test
+    void aMembershipDetailDropsDevicesDeletedWhileAway() throws Exception {
+        send("insert", "default/devicemodel/thermo", json("{'metadata':{'name':'thermo','namespace':'default'},'spec':{}}"));
+        send("insert", "default/device/t1", json("{'metadata':{'name':'t1','namespace':'default'},'spec':{'deviceModelRef':{'name':'thermo'}}}"));
+        send("insert", "default/device/t2", json("{'metadata':{'name':'t2','namespace':'default'},'spec':{'deviceModelRef':{'name':'thermo'}}}"));
+        MembershipHandler membership = new MembershipHandler(inventory);
+        membership.handle(ctx, Message.builder().source("devicecontroller").group("twin").operation("update").resource("membership/detail")
+                .content(json("{'devices':[{'id':'default/t2','name':'t2'}]}")).build());
+        assertEquals(List.of("default/t2"), inventory.devices().stream().map(EdgeDevice::id).toList());
+        assertEquals("removed default/t1", events.get(events.size() - 1));
+        assertEquals(List.of("default/t2"), new DeviceInventoryComponent(store).devices().stream().map(EdgeDevice::id).toList(), "stored");
+        assertThrows(IllegalArgumentException.class, () -> membership.handle(ctx, Message.builder().source("devicecontroller").group("twin")
+                .operation("update").resource("membership/detail").content(json("{'devices':'all'}")).build()));
+    }
+
+    @Test
     void refusesMalformedMessages() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> send("insert", "default/device", json("{}")));
         assertThrows(IllegalArgumentException.class, () -> send("insert", "default/device/x", json("null")));
