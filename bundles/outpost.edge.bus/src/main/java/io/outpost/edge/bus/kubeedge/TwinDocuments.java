@@ -67,6 +67,9 @@ public final class TwinDocuments {
 
     /** @return a request's JSON object, or a BadDocument saying why it is none */
     public ObjectNode request(byte[] payload) throws BadDocument {
+        if (payload.length == 0) {
+            throw new BadDocument("", "the payload is empty: send a JSON object {\"event_id\":…,\"timestamp\":…,…}");
+        }
         JsonNode n;
         try {
             n = json.readTree(payload);

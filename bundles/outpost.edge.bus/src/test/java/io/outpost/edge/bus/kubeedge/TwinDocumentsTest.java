@@ -50,7 +50,7 @@ class TwinDocumentsTest {
             "{\"twin\":{\"t\":null}} | deleting twins",
             "{\"twin\":{\"t\":{\"actual\":\"5\"}}} | twin.t.actual must be an object",
             "{\"twin\":{\"t\":{\"actual\":{\"value\":{\"x\":1}}}}} | twin.t.actual.value must be a string",
-            "'' | not JSON"})
+            "'' | the payload is empty"})
     void malformedUpdatesSayWhatIsWrong(String payload, String message) {
         BadDocument e = assertThrows(BadDocument.class, () -> docs.twinUpdate(b(payload)));
         assertTrue(e.getMessage().contains(message), e.getMessage());
