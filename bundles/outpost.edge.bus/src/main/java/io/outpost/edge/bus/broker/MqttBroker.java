@@ -342,7 +342,7 @@ public final class MqttBroker implements Bus {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
             var identity = credentials.authenticate(id, user, pass, remote == null ? null : remote.getAddress());
             if (identity.isEmpty()) {
-                LOG.warn("MQTT client {} from {} refused: {}", id, remote(), user == null ? "no user name (required off loopback)" : "wrong user name or password");
+                LOG.warn("MQTT client {} from {} refused: {}", id, remote(), user == null ? "no user name (anonymous clients are allowed only on loopback, if at all)" : "wrong user name or password");
                 refused.incrementAndGet();
                 refuseConnect(version >= 5 ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
                         : user == null ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED
@@ -546,14 +546,14 @@ public final class MqttBroker implements Bus {
 
         private void badPacket(Throwable cause) {
             if (cause instanceof MqttUnacceptableProtocolVersionException) {
-                refuseConnect(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, null);
                 malformed.incrementAndGet();
+                refuseConnect(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, null);
                 LOG.warn("MQTT connection from {} refused: {}", remote(), cause.getMessage());
                 return;
             }
             if (cause instanceof MqttIdentifierRejectedException) {
-                refuseConnect(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);
                 malformed.incrementAndGet();
+                refuseConnect(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);
                 LOG.warn("MQTT connection from {} refused: {}", remote(), cause.getMessage());
                 return;
             }
