@@ -54,7 +54,7 @@ public final class Fixtures {
     /** Devices by id; announces additions to the listeners. */
     public static final class Inventory implements DeviceInventory {
         final Map<String, EdgeDevice> devices = new ConcurrentHashMap<>();
-        final List<java.util.function.Consumer<EdgeDevice>> onAdded = new CopyOnWriteArrayList<>();
+        public final List<java.util.function.Consumer<EdgeDevice>> onAdded = new CopyOnWriteArrayList<>();
 
         public void add(EdgeDevice d) {
             devices.put(d.id(), d);
@@ -75,7 +75,7 @@ public final class Fixtures {
     /** The twin contract in memory. */
     public static final class Twin implements DeviceTwin {
         private final Inventory inventory;
-        final List<TwinListener> listeners = new CopyOnWriteArrayList<>();
+        public final List<TwinListener> listeners = new CopyOnWriteArrayList<>();
         final Map<String, Map<String, TwinProperty>> twins = new ConcurrentHashMap<>();
         final Map<String, DeviceState> states = new ConcurrentHashMap<>();
         final List<Map<String, TwinChange>> updates = new CopyOnWriteArrayList<>();
