@@ -81,7 +81,9 @@ check "a cloud command on the gateway says where it runs" contains "$("$OUT" she
 check "a missing argument gets Karaf's usage error" contains "$("$OUT" shell gateway outpost:join 2>&1)" "argument cloud is required"
 
 fl="$("$OUT" shell gateway "feature:list -o" 2>&1)"
-check "the gateway offers every Outpost feature from its own repository" bash -c "for f in outpost-edge outpost-cloud outpost-link outpost-shell; do grep -q \"\$f \" <<<'$fl' || { echo \"missing \$f\"; exit 1; }; done"
+has_features() { local f; for f in "$@"; do grep -q "^$f " <<<"$fl" || { echo "missing $f"; return 1; }; done; }
+check "the gateway offers every Outpost feature from its own repository" has_features outpost-edge outpost-cloud outpost-link outpost-shell \
+  outpost-meta outpost-twin outpost-mapper-virtual
 check "the gateway's Karaf has no remote Maven repository" bash -c "grep -q '^org.ops4j.pax.url.mvn.repositories=\$' '$OUTPOST_HOME/gateway/etc/org.ops4j.pax.url.mvn.cfg'"
 
 check "feature:install of a feature not booted works offline" contains "$("$OUT" shell gateway "feature:install outpost-lib-fabric8; feature:list -i" 2>&1)" "outpost-lib-fabric8"

@@ -24,6 +24,7 @@ import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.NodeSession;
 import io.outpost.hub.api.NodeSessionListener;
 import io.outpost.hub.api.Operations;
+import io.outpost.twin.api.DeviceSpec;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +71,7 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     private volatile SharedIndexInformer<GenericKubernetesResource> devices;
     private volatile SharedIndexInformer<GenericKubernetesResource> models;
     private volatile boolean stopped;
+    private final Object conditionLock = new Object();
 
     @Activate
     void activate() {
@@ -117,7 +119,9 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
         @Override
         public void onAdd(GenericKubernetesResource obj) {
-            if (!model) {
+            if (model) {
+                modelChanged(obj);
+            } else {
                 deviceChanged(null, obj);
             }
         }
@@ -137,7 +141,9 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
         @Override
         public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
-            if (!model) {
+            if (model) {
+                devicesOf(obj).forEach(DeviceController.this::checkValid);
+            } else {
                 deviceChanged(obj, null);
             }
         }
@@ -151,6 +157,9 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     }
 
     private void deviceChanged(GenericKubernetesResource before, GenericKubernetesResource after) {
+        if (after != null) {
+            checkValid(after);
+        }
         String oldNode = nodeOf(before);
         String newNode = nodeOf(after);
         if (!oldNode.isEmpty() && !oldNode.equals(newNode)) {
@@ -167,15 +176,79 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     }
 
     private void modelChanged(GenericKubernetesResource m) {
-        if (devices == null) {
-            return;
-        }
-        for (GenericKubernetesResource d : devices.getStore().list()) {
-            if (Objects.equals(d.getMetadata().getNamespace(), m.getMetadata().getNamespace())
-                    && m.getMetadata().getName().equals(modelName(d)) && !nodeOf(d).isEmpty()) {
+        for (GenericKubernetesResource d : devicesOf(m)) {
+            checkValid(d);
+            if (!nodeOf(d).isEmpty()) {
                 send(nodeOf(d), object(Operations.UPDATE, "devicemodel", m));
             }
         }
+    }
+
+    private java.util.List<GenericKubernetesResource> devicesOf(GenericKubernetesResource m) {
+        if (devices == null) {
+            return java.util.List.of();
+        }
+        return devices.getStore().list().stream().filter(d -> Objects.equals(d.getMetadata().getNamespace(), m.getMetadata().getNamespace())
+                && m.getMetadata().getName().equals(modelName(d))).toList();
+    }
+
+    /**
+     * Checks a Device against its model (the model exists, properties are in it, desired values
+     * fit type and range) and writes the outcome as the Device's {@code Valid} condition. An
+     * invalid desired value is not written to the device: the gateway's twin refuses it too.
+     */
+    private void checkValid(GenericKubernetesResource d) {
+        GenericKubernetesResource m = models == null ? null
+                : models.getStore().getByKey(d.getMetadata().getNamespace() + "/" + modelName(d));
+        DeviceSpec spec = DeviceSpec.of(JSON.valueToTree(d), m == null ? null : JSON.valueToTree(m));
+        String reason = spec.problems().isEmpty() ? "Valid" : !spec.modelFound() ? "ModelNotFound" : "InvalidSpec";
+        String message = spec.problems().isEmpty() ? "the Device fits DeviceModel " + spec.model() : String.join("; ", spec.problems());
+        setCondition(d, "Valid", spec.problems().isEmpty(), reason, message);
+    }
+
+    /**
+     * Sets one condition in status.conditions, leaving the others; writes only when it changed.
+     * Reads the Device fresh and writes under a lock: two conditions set at once must not drop
+     * each other (a merge patch replaces the whole list).
+     */
+    private void setCondition(GenericKubernetesResource cached, String type, boolean ok, String reason, String message) {
+        String ns = cached.getMetadata().getNamespace();
+        String name = cached.getMetadata().getName();
+        CompletableFuture.runAsync(() -> {
+            synchronized (conditionLock) {
+                try {
+                    GenericKubernetesResource d = kube.genericKubernetesResources(DEVICES).inNamespace(ns).withName(name).get();
+                    if (d == null) {
+                        return;
+                    }
+                    JsonNode status = JSON.valueToTree(d.getAdditionalProperties().getOrDefault("status", F.objectNode()));
+                    ArrayNode conditions = F.arrayNode();
+                    JsonNode old = null;
+                    for (JsonNode c : status.path("conditions")) {
+                        if (type.equals(c.path("type").asText())) {
+                            old = c;
+                        } else {
+                            conditions.add(c);
+                        }
+                    }
+                    String st = ok ? "True" : "False";
+                    if (old != null && st.equals(old.path("status").asText()) && reason.equals(old.path("reason").asText())
+                            && message.equals(old.path("message").asText())) {
+                        return;
+                    }
+                    String since = old != null && st.equals(old.path("status").asText()) ? old.path("lastTransitionTime").asText()
+                            : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                    conditions.add(F.objectNode().put("type", type).put("status", st).put("reason", reason).put("message", message)
+                            .put("lastTransitionTime", since));
+                    ObjectNode patch = F.objectNode();
+                    patch.putObject("status").set("conditions", conditions);
+                    kube.genericKubernetesResources(DEVICES).inNamespace(ns).withName(name).subresource("status")
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+                } catch (RuntimeException e) {
+                    LOG.warn("condition {} of Device {}/{} not written: {}", type, ns, name, e.getMessage());
+                }
+            }
+        });
     }
 
     private static String modelName(GenericKubernetesResource d) {
@@ -239,17 +312,33 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
     @Override
     public void handle(MessageContext ctx, Message m) {
-        // node/<node>/device/<ns>/<name>/twin/edge_updated
+        // node/<node>/device/<ns>/<name>/twin/edge_updated or node/<node>/device/<ns>/<name>/state/update
         String[] seg = m.resource().split("/");
-        if (seg.length != 7 || !"device".equals(seg[2]) || !"twin".equals(seg[5]) || !"edge_updated".equals(seg[6])) {
-            throw new IllegalArgumentException("unsupported twin resource '" + m.resource() + "': expected device/<namespace>/<name>/twin/edge_updated");
+        boolean isTwin = seg.length == 7 && "twin".equals(seg[5]) && "edge_updated".equals(seg[6]);
+        boolean isState = seg.length == 7 && "state".equals(seg[5]) && "update".equals(seg[6]);
+        if (!"device".equals(seg.length > 2 ? seg[2] : "") || !isTwin && !isState) {
+            throw new IllegalArgumentException("unsupported device resource '" + m.resource()
+                    + "': expected device/<namespace>/<name>/twin/edge_updated or device/<namespace>/<name>/state/update");
         }
         if (!Operations.UPDATE.equals(m.operation())) {
-            throw new IllegalArgumentException("twin updates use operation 'update', not '" + m.operation() + "'");
+            throw new IllegalArgumentException("device updates use operation 'update', not '" + m.operation() + "'");
         }
-        JsonNode twin = m.content().path("twin");
-        if (!twin.isObject()) {
+        // KubeEdge sends the content as a JSON string or as an object: take both.
+        JsonNode content = m.content();
+        if (content.isTextual()) {
+            try {
+                content = JSON.readTree(content.asText());
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("the content of " + m.resource() + " is a string that is not JSON");
+            }
+        }
+        JsonNode twin = content.path("twin");
+        JsonNode device = content.path("device");
+        if (isTwin && !twin.isObject()) {
             throw new IllegalArgumentException("a twin update must carry {\"twin\": {<property>: {\"actual\": {\"value\": …}}}}");
+        }
+        if (isState && !device.path("state").isTextual()) {
+            throw new IllegalArgumentException("a state update must carry {\"device\": {\"state\": \"online|offline|…\"}}");
         }
         String ns = seg[3];
         String name = seg[4];
@@ -266,13 +355,43 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
         // The Kubernetes call blocks: off the hub's I/O thread.
         CompletableFuture.runAsync(() -> {
             try {
-                patchStatus(d, twin);
+                if (isTwin) {
+                    patchStatus(d, twin);
+                } else {
+                    patchState(d, device);
+                }
                 ctx.reply(m.response(TextNode.valueOf("OK")));
             } catch (RuntimeException e) {
                 LOG.warn("twin update of {}/{}: {}", ns, name, e.getMessage());
                 ctx.reply(m.response(TextNode.valueOf(String.valueOf(e.getMessage()))).toBuilder().operation(Operations.ERROR).build());
             }
         });
+    }
+
+    /**
+     * Writes the device's state and last-online time, and the {@code Online} condition with the
+     * gateway's reason (timeout, refused, no mapper installed, invalid configuration).
+     */
+    private void patchState(GenericKubernetesResource d, JsonNode device) {
+        String state = device.path("state").asText();
+        String reason = device.path("reason").asText("");
+        ObjectNode patch = F.objectNode();
+        ObjectNode st = patch.putObject("status").put("state", state);
+        String last = device.path("last_online").asText("");
+        if (!last.isEmpty()) {
+            // KubeEdge's edge writes Go's "2006-01-02 15:04:05"; ours is UTC. Kubernetes users read RFC 3339.
+            try {
+                st.put("lastOnlineTime", java.time.LocalDateTime.parse(last.replace(' ', 'T')).toInstant(java.time.ZoneOffset.UTC).toString());
+            } catch (java.time.format.DateTimeParseException e) {
+                st.put("lastOnlineTime", last);
+            }
+        }
+        kube.genericKubernetesResources(DEVICES).inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        boolean online = "online".equals(state) || "ok".equals(state);
+        String why = online ? "Online" : reason.startsWith("invalid configuration") ? "InvalidConfiguration"
+                : reason.startsWith("no mapper") ? "NoMapper" : "Offline";
+        setCondition(d, "Online", online, why, online ? "the gateway's mapper reaches the device" : reason.isEmpty() ? state : reason);
     }
 
     /** Merges the reported properties into status.twins (other properties keep their entries). */
@@ -301,8 +420,6 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
         ObjectNode st = patch.putObject("status");
         ArrayNode twins = st.putArray("twins");
         byProp.values().forEach(twins::add);
-        st.put("state", "online");
-        st.put("lastOnlineTime", now);
         kube.genericKubernetesResources(DEVICES).inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
                 .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }

@@ -10,10 +10,49 @@ import io.outpost.hub.api.Message;
 import io.outpost.hub.api.MessageContext;
 import java.util.ArrayList;
 import java.util.List;
+import io.outpost.edge.meta.SqliteMetaStore;
+import io.outpost.twin.api.EdgeDevice;
+import io.outpost.twin.api.InventoryListener;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
 
 class DeviceInventoryComponentTest {
-    private final DeviceInventoryComponent inventory = new DeviceInventoryComponent();
+    @TempDir
+    static Path dir;
+    private SqliteMetaStore store;
+    private DeviceInventoryComponent inventory;
+    private final List<String> events = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(TestInfo info) {
+        store = new SqliteMetaStore(dir.resolve(info.getDisplayName() + ".db"));
+        inventory = new DeviceInventoryComponent(store);
+        inventory.addListener(new InventoryListener() {
+            @Override
+            public void deviceAdded(EdgeDevice d) {
+                events.add("added " + d.id());
+            }
+
+            @Override
+            public void deviceUpdated(EdgeDevice d) {
+                events.add("updated " + d.id());
+            }
+
+            @Override
+            public void deviceRemoved(EdgeDevice d) {
+                events.add("removed " + d.id());
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
     private final List<Message> replies = new ArrayList<>();
     private final MessageContext ctx = new MessageContext() {
         @Override
@@ -50,8 +89,18 @@ class DeviceInventoryComponentTest {
         assertEquals("virtual", d.protocol());
         assertEquals(List.of("temperature", "setpoint"), d.properties());
         assertEquals("virtual", d.deviceModel().path("spec").path("protocol").asText());
+        assertEquals(List.of("added default/t1"), events);
+
+        DeviceInventoryComponent restarted = new DeviceInventoryComponent(store);
+        assertEquals("thermo", restarted.device("default", "t1").orElseThrow().model(), "kept in the meta store");
+        assertTrue(restarted.device("default", "t1").orElseThrow().spec().modelFound());
+
+        send("update", "default/devicemodel/thermo", json("{'metadata':{'name':'thermo','namespace':'default'},'spec':{}}"));
+        assertEquals("updated default/t1", events.get(events.size() - 1), "a model change reaches its devices");
         send("delete", "default/device/t1", json("{}"));
         assertTrue(inventory.devices().isEmpty());
+        assertEquals("removed default/t1", events.get(events.size() - 1));
+        assertTrue(new DeviceInventoryComponent(store).devices().isEmpty());
     }
 
     @Test

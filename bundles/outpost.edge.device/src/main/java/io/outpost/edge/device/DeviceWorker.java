@@ -1,0 +1,283 @@
+package io.outpost.edge.device;
+
+import io.outpost.mapper.api.DeviceListener;
+import io.outpost.mapper.api.DeviceSession;
+import io.outpost.mapper.api.Mapper;
+import io.outpost.mapper.api.MapperException;
+import io.outpost.mapper.api.Reading;
+import io.outpost.twin.api.AccessMode;
+import io.outpost.twin.api.DeviceSpec;
+import io.outpost.twin.api.DeviceState;
+import io.outpost.twin.api.DeviceTwin;
+import io.outpost.twin.api.PropertySpec;
+import io.outpost.twin.api.TwinChange;
+import io.outpost.twin.api.TwinException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one device through its mapper: opens the session, reads the properties that are due at
+ * their collect cycles (all due ones in one call, so the mapper can batch), writes desired values,
+ * and feeds the twin. Everything for one device runs in order on a lane of the shared scheduler,
+ * so a session is never used by two threads at once, and a slow device only delays itself.
+ */
+final class DeviceWorker implements DeviceListener {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceWorker.class);
+    static final long MAX_BACKOFF = 30_000;
+
+    private final Mapper mapper;
+    private final DeviceTwin twin;
+    private final ScheduledExecutorService scheduler;
+    private final LongSupplier clock;
+    private final Queue<Runnable> lane = new ArrayDeque<>();
+    private boolean running;
+    private volatile DeviceSpec spec;
+    private DeviceSession session;
+    private ScheduledFuture<?> nextPoll;
+    private final Map<String, Long> nextCollect = new HashMap<>();
+    private long backoff;
+    private volatile boolean stopped;
+
+    DeviceWorker(DeviceSpec spec, Mapper mapper, DeviceTwin twin, ScheduledExecutorService scheduler, LongSupplier clock) {
+        this.spec = spec;
+        this.mapper = mapper;
+        this.twin = twin;
+        this.scheduler = scheduler;
+        this.clock = clock;
+    }
+
+    Mapper mapper() {
+        return mapper;
+    }
+
+    /** Opens the session and starts polling; desired values the device lacks are written first. */
+    void start() {
+        submit(this::open);
+    }
+
+    /** The device changed: reopen with the new settings, unless only desired values changed. */
+    void respec(DeviceSpec next) {
+        submit(() -> {
+            if (shape(spec).equals(shape(next)) && next.problems().isEmpty()) {
+                spec = next;
+                return;
+            }
+            closeSession();
+            spec = next;
+            nextCollect.clear();
+            open();
+        });
+    }
+
+    void stop() {
+        stopped = true;
+        submit(this::closeSession);
+    }
+
+    /** Writes a desired value, then reads it back so the twin's actual value follows at once. */
+    void write(String property, String value) {
+        submit(() -> {
+            PropertySpec p = spec.property(property).orElse(null);
+            if (p == null || session == null) {
+                return;
+            }
+            if (p.access() == AccessMode.READ_ONLY || p.check(value).isPresent()) {
+                return; // the twin does not take such values; guard anyway, nothing reaches the device
+            }
+            try {
+                session.write(p, value);
+                LOG.info("{}: wrote {} = {}", spec.id(), property, value);
+                Map<String, Reading> back = session.read(List.of(p));
+                report(back);
+            } catch (MapperException e) {
+                LOG.warn("{}: writing {} failed: {}", spec.id(), property, e.getMessage());
+                health(false, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: the mapper failed writing {}: {}", spec.id(), property, e.toString());
+            }
+        });
+    }
+
+    /** What a session depends on: everything but the desired values. */
+    private static List<Object> shape(DeviceSpec s) {
+        List<Object> out = new ArrayList<>(List.of(s.protocol(), s.protocolConfig(), s.modelFound()));
+        for (PropertySpec p : s.properties()) {
+            out.add(List.of(p.name(), p.type(), p.access(), String.valueOf(p.minimum()), String.valueOf(p.maximum()), p.visitor(),
+                    p.collectCycleMillis()));
+        }
+        return out;
+    }
+
+    private void open() {
+        if (stopped) {
+            return;
+        }
+        List<String> problems = new ArrayList<>(spec.problems());
+        try {
+            problems.addAll(mapper.validate(spec));
+        } catch (RuntimeException e) {
+            problems.add("the mapper could not check the configuration: " + e);
+        }
+        if (!problems.isEmpty()) {
+            state(DeviceState.OFFLINE, "invalid configuration: " + String.join("; ", problems));
+            return;
+        }
+        try {
+            session = mapper.open(spec, this);
+        } catch (MapperException | RuntimeException e) {
+            state(DeviceState.OFFLINE, e.getMessage());
+            retryOpen();
+            return;
+        }
+        // Desired values set while the device was away or before its mapper came.
+        twin.twins(spec.namespace(), spec.name()).ifPresent(ts -> ts.forEach((k, v) -> {
+            if (v.hasDelta()) {
+                write(k, v.expected().value());
+            }
+        }));
+        schedule(0);
+    }
+
+    private void retryOpen() {
+        backoff = backoff == 0 ? 1000 : Math.min(MAX_BACKOFF, backoff * 2);
+        scheduler.schedule(() -> submit(() -> {
+            if (session == null) {
+                open();
+            }
+        }), backoff, TimeUnit.MILLISECONDS);
+    }
+
+    private void poll() {
+        if (stopped || session == null) {
+            return;
+        }
+        long now = clock.getAsLong();
+        List<PropertySpec> due = new ArrayList<>();
+        long next = Long.MAX_VALUE;
+        for (PropertySpec p : spec.properties()) {
+            if (session.pushed().contains(p.name())) {
+                continue;
+            }
+            long at = nextCollect.getOrDefault(p.name(), 0L);
+            if (at <= now) {
+                due.add(p);
+                at = now + p.collectCycleMillis();
+                nextCollect.put(p.name(), at);
+            }
+            next = Math.min(next, at);
+        }
+        if (!due.isEmpty()) {
+            try {
+                report(session.read(due));
+                backoff = 0;
+                health(true, "");
+            } catch (MapperException e) {
+                health(false, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
+                // Back off while the device is away, up to 30 s, so a dead device costs little.
+                backoff = backoff == 0 ? 1000 : Math.min(MAX_BACKOFF, backoff * 2);
+                next = Math.max(next, now + backoff);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: the mapper failed reading: {}", spec.id(), e.toString());
+                health(false, "mapper error: " + e);
+                next = Math.max(next, now + 5000);
+            }
+        }
+        if (next != Long.MAX_VALUE) {
+            schedule(Math.max(0, next - clock.getAsLong()));
+        }
+    }
+
+    private void schedule(long delay) {
+        nextPoll = scheduler.schedule(() -> submit(this::poll), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void report(Map<String, Reading> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        Map<String, TwinChange> changes = new LinkedHashMap<>();
+        values.forEach((k, r) -> changes.put(k, TwinChange.actual(r.value())));
+        try {
+            twin.update(spec.namespace(), spec.name(), changes);
+        } catch (TwinException e) {
+            LOG.warn("{}: the twin refused values read: {}", spec.id(), e.getMessage());
+        }
+    }
+
+    private void closeSession() {
+        if (nextPoll != null) {
+            nextPoll.cancel(false);
+        }
+        if (session != null) {
+            try {
+                session.close();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: close: {}", spec.id(), e.toString());
+            }
+            session = null;
+        }
+    }
+
+    @Override
+    public void value(String property, String value, long timestamp) {
+        if (!stopped) {
+            report(Map.of(property, new Reading(value, timestamp)));
+        }
+    }
+
+    @Override
+    public void health(boolean online, String reason) {
+        if (!stopped) {
+            state(online ? DeviceState.ONLINE : DeviceState.OFFLINE, reason);
+        }
+    }
+
+    void state(String state, String reason) {
+        try {
+            twin.updateState(spec.namespace(), spec.name(), state, reason);
+        } catch (TwinException e) {
+            LOG.debug("{}: state not recorded: {}", spec.id(), e.getMessage());
+        }
+    }
+
+    /** Runs tasks of this device one after another on the shared scheduler. */
+    private void submit(Runnable task) {
+        synchronized (lane) {
+            lane.add(task);
+            if (running) {
+                return;
+            }
+            running = true;
+        }
+        scheduler.execute(this::drain);
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable r;
+            synchronized (lane) {
+                r = lane.poll();
+                if (r == null) {
+                    running = false;
+                    return;
+                }
+            }
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: {}", spec.id(), e.toString());
+            }
+        }
+    }
+}
