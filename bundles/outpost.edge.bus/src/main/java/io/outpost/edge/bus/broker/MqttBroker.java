@@ -42,6 +42,7 @@ import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,7 +80,12 @@ public final class MqttBroker implements Bus {
     static final byte RC_PACKET_TOO_LARGE = (byte) 0x95;
     static final byte RC_QUOTA_EXCEEDED = (byte) 0x97;
     private static final int CONNECT_TIMEOUT_SECONDS = 10;
-    private static final int MAX_INFLIGHT = 1000;
+    /** QoS 1 messages sent to a client and not acknowledged yet; more wait in its queue. */
+    private static final int MAX_INFLIGHT = 200;
+    /** QoS 1 messages queued for a client; beyond this they are dropped (logged). */
+    private static final int MAX_QUEUED = 10_000;
+    /** A queue this long pauses the publishers feeding it, until it is down to half. */
+    private static final int PAUSE_AT = 1_000;
     private static final int MAX_CLIENT_ID = 256;
 
     /** Counters, for logs, the shell and tests. */
@@ -90,6 +96,9 @@ public final class MqttBroker implements Bus {
     }
 
     private record LocalSubscription(String filter, Listener listener) {
+    }
+
+    private record Queued(String topic, byte[] payload, boolean retain) {
     }
 
     private final BrokerSettings settings;
@@ -168,7 +177,7 @@ public final class MqttBroker implements Bus {
         if (bad != null) {
             throw new IllegalArgumentException(bad + ": " + topic);
         }
-        route(topic, payload, Math.min(1, Math.max(0, qos)), retain);
+        route(null, topic, payload, Math.min(1, Math.max(0, qos)), retain);
     }
 
     @Override
@@ -197,7 +206,7 @@ public final class MqttBroker implements Bus {
         LOG.info("MQTT broker stopped");
     }
 
-    private void route(String topic, byte[] payload, int qos, boolean retain) {
+    private void route(Session source, String topic, byte[] payload, int qos, boolean retain) {
         if (retain) {
             if (payload.length == 0) {
                 retained.remove(topic);
@@ -211,6 +220,10 @@ public final class MqttBroker implements Bus {
             int granted = s.grantedFor(topic);
             if (granted >= 0) {
                 s.deliver(topic, payload, Math.min(qos, granted), false);
+                // A client whose queue is full is taken as stuck: its messages are dropped, nobody waits for it.
+                if (source != null && s.queued >= PAUSE_AT && s.queued < MAX_QUEUED) {
+                    s.pause(source);
+                }
             }
         }
         for (LocalSubscription l : local) {
@@ -236,7 +249,12 @@ public final class MqttBroker implements Bus {
         private ClientIdentity who;
         private String clientId = "";
         private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
-        private final Set<Integer> inflight = ConcurrentHashMap.newKeySet();
+        private final Set<Integer> inflight = new HashSet<>();
+        private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+        /** The queue's length, readable from other threads. */
+        private volatile int queued;
+        /** Publishers paused because this client's queue is long. */
+        private final Set<Session> pausedPublishers = ConcurrentHashMap.newKeySet();
         private final Set<Integer> qos2Received = new HashSet<>();
         private int nextPacketId = 1;
         private MqttPublishMessage will;
@@ -263,12 +281,18 @@ public final class MqttBroker implements Bus {
             if (who != null && sessions.remove(clientId, this)) {
                 LOG.info("MQTT client {} disconnected", who);
             }
+            if (!queue.isEmpty()) {
+                dropped.addAndGet(queue.size());
+                queue.clear();
+                queued = 0;
+            }
+            resumePublishers();
             MqttPublishMessage w = will;
             will = null;
             if (w != null) {
                 byte[] payload = bytes(w.payload());
                 w.release();
-                route(w.variableHeader().topicName(), payload, Math.min(1, w.fixedHeader().qosLevel().value()), w.fixedHeader().isRetain());
+                route(null, w.variableHeader().topicName(), payload, Math.min(1, w.fixedHeader().qosLevel().value()), w.fixedHeader().isRetain());
             }
         }
 
@@ -301,7 +325,10 @@ public final class MqttBroker implements Bus {
             switch (type) {
                 case CONNECT -> connect((MqttConnectMessage) msg);
                 case PUBLISH -> publish((MqttPublishMessage) msg);
-                case PUBACK -> inflight.remove(((MqttMessageIdVariableHeader) msg.variableHeader()).messageId());
+                case PUBACK -> {
+                    inflight.remove(((MqttMessageIdVariableHeader) msg.variableHeader()).messageId());
+                    drainQueue();
+                }
                 case PUBREL -> {
                     int id = ((MqttMessageIdVariableHeader) msg.variableHeader()).messageId();
                     qos2Received.remove(id);
@@ -421,7 +448,7 @@ public final class MqttBroker implements Bus {
             }
             boolean duplicate = qos == 2 && !qos2Received.add(id);
             if (!duplicate) {
-                route(topic, bytes(m.payload()), Math.min(qos, 1), m.fixedHeader().isRetain());
+                route(this, topic, bytes(m.payload()), Math.min(qos, 1), m.fixedHeader().isRetain());
             }
             if (qos == 1) {
                 ctx.writeAndFlush(reply(MqttMessageType.PUBACK, id, (byte) 0));
@@ -516,9 +543,14 @@ public final class MqttBroker implements Bus {
             }
             int id = 0;
             if (qos > 0) {
-                if (inflight.size() >= MAX_INFLIGHT) {
-                    dropped.incrementAndGet();
-                    LOG.debug("MQTT client {} has {} unacknowledged messages: dropping one on {}", who, MAX_INFLIGHT, topic);
+                if (inflight.size() >= MAX_INFLIGHT || !queue.isEmpty()) {
+                    if (queue.size() >= MAX_QUEUED) {
+                        dropped.incrementAndGet();
+                        LOG.debug("MQTT client {} has {} messages waiting: dropping one on {}", who, MAX_QUEUED, topic);
+                    } else {
+                        queue.addLast(new Queued(topic, payload, retain));
+                        queued = queue.size();
+                    }
                     return;
                 }
                 id = nextId();
@@ -527,6 +559,49 @@ public final class MqttBroker implements Bus {
                 dropped.incrementAndGet();
                 return;
             }
+            send(topic, payload, qos, retain, id);
+        }
+
+        private void drainQueue() {
+            Queued q;
+            while (inflight.size() < MAX_INFLIGHT && (q = queue.pollFirst()) != null) {
+                int id = nextId();
+                inflight.add(id);
+                send(q.topic(), q.payload(), 1, q.retain(), id);
+            }
+            queued = queue.size();
+            if (queued < PAUSE_AT / 2) {
+                resumePublishers();
+            }
+        }
+
+        /** Stops reading from a publisher that feeds this client faster than it acknowledges. */
+        void pause(Session publisher) {
+            if (publisher == this || !pausedPublishers.add(publisher)) {
+                return;
+            }
+            publisher.ctx.channel().config().setAutoRead(false);
+            // The queue may have drained while the publisher was added: look again. And never wait
+            // longer than a second for a slow client.
+            if (queued < PAUSE_AT / 2) {
+                ctx.executor().execute(this::resumePublishers);
+            }
+            ctx.executor().schedule(() -> {
+                if (pausedPublishers.remove(publisher)) {
+                    publisher.ctx.channel().config().setAutoRead(true);
+                }
+            }, 1, TimeUnit.SECONDS);
+        }
+
+        private void resumePublishers() {
+            for (Session p : pausedPublishers) {
+                pausedPublishers.remove(p);
+                p.ctx.channel().config().setAutoRead(true);
+            }
+        }
+
+        private void send(String topic, byte[] payload, int qos, boolean retain, int id) {
+            Channel ch = ctx.channel();
             ByteBuf buf = Unpooled.wrappedBuffer(payload);
             ch.writeAndFlush(MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.valueOf(qos)).retained(retain).messageId(id)
                     .payload(buf).build(), ch.voidPromise());
