@@ -86,6 +86,8 @@ public final class MqttBroker implements Bus {
     private static final int MAX_QUEUED = 10_000;
     /** A queue this long pauses the publishers feeding it, until it is down to half. */
     private static final int PAUSE_AT = 1_000;
+    /** A client behind for this long without progress is stuck. */
+    private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_CLIENT_ID = 256;
 
     /** Counters, for logs, the shell and tests. */
@@ -220,8 +222,7 @@ public final class MqttBroker implements Bus {
             int granted = s.grantedFor(topic);
             if (granted >= 0) {
                 s.deliver(topic, payload, Math.min(qos, granted), false);
-                // A client whose queue is full is taken as stuck: its messages are dropped, nobody waits for it.
-                if (source != null && s.queued >= PAUSE_AT && s.queued < MAX_QUEUED) {
+                if (source != null && s.congested()) {
                     s.pause(source);
                 }
             }
@@ -253,6 +254,10 @@ public final class MqttBroker implements Bus {
         private final ArrayDeque<Queued> queue = new ArrayDeque<>();
         /** The queue's length, readable from other threads. */
         private volatile int queued;
+        /** When the client last acknowledged a QoS 1 message (or connected), System.nanoTime. */
+        private volatile long ackedAt = System.nanoTime();
+        /** When the socket's write buffer filled up (System.nanoTime), or 0 while it is writable. */
+        private volatile long unwritableSince;
         /** Publishers paused because this client's queue is long. */
         private final Set<Session> pausedPublishers = ConcurrentHashMap.newKeySet();
         private final Set<Integer> qos2Received = new HashSet<>();
@@ -297,6 +302,33 @@ public final class MqttBroker implements Bus {
         }
 
         @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                unwritableSince = 0;
+                resumePublishers();
+            } else {
+                unwritableSince = System.nanoTime();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        /**
+         * @return whether publishers feeding this client should wait: it is behind but moving (it
+         *     acknowledged within the last second, or its socket filled up less than a second ago).
+         *     A client that is behind and not moving is stuck: its messages are queued up to the
+         *     limit and then dropped, and nobody waits for it.
+         */
+        boolean congested() {
+            long now = System.nanoTime();
+            long since = unwritableSince;
+            if (since != 0) {
+                return now - since < STUCK_NANOS;
+            }
+            int q = queued;
+            return q >= PAUSE_AT && q < MAX_QUEUED && now - ackedAt < STUCK_NANOS;
+        }
+
+        @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof IdleStateEvent) {
                 LOG.info("MQTT client {} closed: {}", who == null ? remote() : who, who == null ? "no CONNECT within "
@@ -326,6 +358,7 @@ public final class MqttBroker implements Bus {
                 case CONNECT -> connect((MqttConnectMessage) msg);
                 case PUBLISH -> publish((MqttPublishMessage) msg);
                 case PUBACK -> {
+                    ackedAt = System.nanoTime();
                     inflight.remove(((MqttMessageIdVariableHeader) msg.variableHeader()).messageId());
                     drainQueue();
                 }
@@ -570,7 +603,7 @@ public final class MqttBroker implements Bus {
                 send(q.topic(), q.payload(), 1, q.retain(), id);
             }
             queued = queue.size();
-            if (queued < PAUSE_AT / 2) {
+            if (queued < PAUSE_AT / 2 && ctx.channel().isWritable()) {
                 resumePublishers();
             }
         }
@@ -583,7 +616,7 @@ public final class MqttBroker implements Bus {
             publisher.ctx.channel().config().setAutoRead(false);
             // The queue may have drained while the publisher was added: look again. And never wait
             // longer than a second for a slow client.
-            if (queued < PAUSE_AT / 2) {
+            if (queued < PAUSE_AT / 2 && ctx.channel().isWritable()) {
                 ctx.executor().execute(this::resumePublishers);
             }
             ctx.executor().schedule(() -> {
