@@ -2,6 +2,7 @@ package io.outpost.edge.bus.paho;
 
 import io.outpost.edge.bus.broker.Bus;
 import io.outpost.edge.bus.broker.Topics;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -25,11 +26,17 @@ import org.slf4j.LoggerFactory;
 public final class PahoBus implements Bus {
     private static final Logger LOG = LoggerFactory.getLogger(PahoBus.class);
 
+    static final int MAX_PENDING = 100;
+
     private record Sub(String filter, Listener listener) {
+    }
+
+    private record Pending(String topic, byte[] payload, int qos, boolean retained) {
     }
 
     private final MqttAsyncClient client;
     private final List<Sub> subs = new CopyOnWriteArrayList<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
     /**
      * Starts connecting; returns at once.
@@ -74,12 +81,14 @@ public final class PahoBus implements Bus {
                 for (Sub s : subs) {
                     subscribeRemote(s.filter());
                 }
+                flush();
             }
         });
         MqttConnectOptions o = new MqttConnectOptions();
         o.setAutomaticReconnect(true);
         o.setCleanSession(true);
         o.setKeepAliveInterval(30);
+        o.setMaxInflight(1000);
         if (!user.isEmpty()) {
             o.setUserName(user);
             o.setPassword(password.toCharArray());
@@ -98,14 +107,41 @@ public final class PahoBus implements Bus {
 
     @Override
     public void publish(String topic, byte[] payload, int qos, boolean retained) {
-        if (!client.isConnected()) {
-            LOG.debug("not connected to the external broker: dropping a message to {}", topic);
-            return;
+        synchronized (pending) {
+            if (!client.isConnected() || !pending.isEmpty()) {
+                if (pending.size() >= MAX_PENDING) {
+                    LOG.debug("not connected to the external broker: dropping a message to {}", pending.pollFirst().topic());
+                }
+                pending.addLast(new Pending(topic, payload, qos, retained));
+                if (!client.isConnected()) {
+                    return;
+                }
+            }
         }
+        if (!flush()) {
+            send(new Pending(topic, payload, qos, retained));
+        }
+    }
+
+    /** @return whether anything was pending (and is now sent, in order) */
+    private boolean flush() {
+        synchronized (pending) {
+            if (pending.isEmpty()) {
+                return false;
+            }
+            Pending p;
+            while (client.isConnected() && (p = pending.pollFirst()) != null) {
+                send(p);
+            }
+            return true;
+        }
+    }
+
+    private void send(Pending p) {
         try {
-            client.publish(topic, payload, qos, retained);
+            client.publish(p.topic(), p.payload(), p.qos(), p.retained());
         } catch (MqttException e) {
-            LOG.warn("publishing to {} on the external broker failed: {}", topic, e.getMessage());
+            LOG.warn("publishing to {} on the external broker failed: {}", p.topic(), e.getMessage());
         }
     }
 
