@@ -1,6 +1,7 @@
 package io.outpost.shell;
 
 import io.outpost.twin.api.DeviceInventory;
+import io.outpost.twin.api.DeviceTwin;
 import io.outpost.twin.api.EdgeDevice;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
@@ -15,6 +16,9 @@ public class DevicesCommand implements Action {
     @Reference(optional = true)
     DeviceInventory inventory;
 
+    @Reference(optional = true)
+    DeviceTwin twin;
+
     @Override
     public Object execute() {
         if (inventory == null) {
@@ -25,9 +29,11 @@ public class DevicesCommand implements Action {
         t.column("Model");
         t.column("Protocol");
         t.column("Properties");
+        t.column("State");
         for (EdgeDevice d : inventory.devices()) {
+            String state = twin == null ? "" : twin.state(d.namespace(), d.name()).map(s -> s.state()).orElse("");
             t.addRow().addContent(d.id(), d.model() + (d.deviceModel().isNull() ? " (not received)" : ""), d.protocol(),
-                    String.join(",", d.properties()));
+                    String.join(",", d.properties()), state);
         }
         t.print(System.out);
         return null;

@@ -25,6 +25,7 @@ import io.outpost.hub.api.NodeSession;
 import io.outpost.hub.api.NodeSessionListener;
 import io.outpost.hub.api.Operations;
 import io.outpost.twin.api.DeviceSpec;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -201,9 +202,10 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
         GenericKubernetesResource m = models == null ? null
                 : models.getStore().getByKey(d.getMetadata().getNamespace() + "/" + modelName(d));
         DeviceSpec spec = DeviceSpec.of(JSON.valueToTree(d), m == null ? null : JSON.valueToTree(m));
-        String reason = spec.problems().isEmpty() ? "Valid" : !spec.modelFound() ? "ModelNotFound" : "InvalidSpec";
-        String message = spec.problems().isEmpty() ? "the Device fits DeviceModel " + spec.model() : String.join("; ", spec.problems());
-        setCondition(d, "Valid", spec.problems().isEmpty(), reason, message);
+        List<String> problems = spec.allProblems();
+        String reason = problems.isEmpty() ? "Valid" : !spec.modelFound() ? "ModelNotFound" : "InvalidSpec";
+        String message = problems.isEmpty() ? "the Device fits DeviceModel " + spec.model() : String.join("; ", problems);
+        setCondition(d, "Valid", problems.isEmpty(), reason, message);
     }
 
     /**

@@ -69,7 +69,7 @@ final class DeviceWorker implements DeviceListener {
     /** The device changed: reopen with the new settings, unless only desired values changed. */
     void respec(DeviceSpec next) {
         submit(() -> {
-            if (shape(spec).equals(shape(next)) && next.problems().isEmpty()) {
+            if (session != null && shape(spec).equals(shape(next))) {
                 spec = next;
                 return;
             }

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 @Component(service = {DeviceTwin.class, InventoryListener.class})
 public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceTwinComponent.class);
-    private static final Duration TICK = Duration.ofMillis(200);
+    private static final Duration TICK = Duration.ofMillis(100);
 
     @Reference
     private MetaStore store;
@@ -73,7 +73,7 @@ public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
         for (EdgeDevice d : inventory.devices()) {
             engine.deviceChanged(d.spec());
         }
-        // One thread: persistence of collected values and reports to the cloud, every 200 ms.
+        // One thread: persistence of collected values and reports to the cloud, every 100 ms.
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-twin"));
         scheduler.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
     }

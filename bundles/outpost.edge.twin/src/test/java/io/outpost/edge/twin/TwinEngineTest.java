@@ -100,8 +100,8 @@ class TwinEngineTest {
     void aDesiredValueOutOfRangeIsNotTaken() throws Exception {
         engine.deviceChanged(spec("99"));
         assertNull(engine.twins("default", "t1").orElseThrow().get("setpoint").expected());
-        assertTrue(spec("99").problems().stream().anyMatch(p -> p.contains("outside the model's range [10, 30]")), spec("99").problems().toString());
-        assertTrue(spec("warm").problems().stream().anyMatch(p -> p.contains("'warm' is not an int")), spec("warm").problems().toString());
+        assertTrue(spec("99").desiredProblems().stream().anyMatch(p -> p.contains("outside the model's range [10, 30]")), spec("99").desiredProblems().toString());
+        assertTrue(spec("warm").desiredProblems().stream().anyMatch(p -> p.contains("'warm' is not an int")), spec("warm").desiredProblems().toString());
     }
 
     @Test

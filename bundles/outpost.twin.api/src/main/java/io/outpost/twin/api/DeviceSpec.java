@@ -21,12 +21,14 @@ import java.util.Optional;
  * @param protocol {@code spec.protocol.protocolName}, or ""
  * @param protocolConfig {@code spec.protocol.configData} (an empty object when absent)
  * @param properties the properties, in the Device's order
- * @param problems what is wrong with the Device or the model, one message each; empty when all
- *     is well
+ * @param problems what is wrong with the Device or the model so that it cannot be served, one
+ *     message each; empty when all is well
+ * @param desiredProblems desired values that are refused (wrong type, out of range, read-only
+ *     property); the device is served, but these values are not written to it
  * @since 0.2
  */
 public record DeviceSpec(String namespace, String name, String model, boolean modelFound, String protocol, JsonNode protocolConfig,
-        List<PropertySpec> properties, List<String> problems) {
+        List<PropertySpec> properties, List<String> problems, List<String> desiredProblems) {
     public DeviceSpec {
         Objects.requireNonNull(namespace);
         Objects.requireNonNull(name);
@@ -34,6 +36,14 @@ public record DeviceSpec(String namespace, String name, String model, boolean mo
                 ? JsonNodeFactory.instance.objectNode() : protocolConfig;
         properties = List.copyOf(properties);
         problems = List.copyOf(problems);
+        desiredProblems = List.copyOf(desiredProblems);
+    }
+
+    /** @return {@link #problems()} and {@link #desiredProblems()} together, for a status condition */
+    public List<String> allProblems() {
+        List<String> all = new ArrayList<>(problems);
+        all.addAll(desiredProblems);
+        return all;
     }
 
     /** @return KubeEdge's device id, {@code <namespace>/<name>} */
@@ -56,6 +66,7 @@ public record DeviceSpec(String namespace, String name, String model, boolean mo
      */
     public static DeviceSpec of(JsonNode device, JsonNode deviceModel) {
         List<String> problems = new ArrayList<>();
+        List<String> desiredProblems = new ArrayList<>();
         JsonNode spec = device.path("spec");
         String ns = device.path("metadata").path("namespace").asText("default");
         String nm = device.path("metadata").path("name").asText("");
@@ -113,15 +124,15 @@ public record DeviceSpec(String namespace, String name, String model, boolean mo
                     m.path("unit").asText(""), visitor, collect, report, dp.path("reportToCloud").asBoolean(false),
                     dp.path("desired").path("value").asText(""), dp.path("pushMethod"));
             if (!ps.desired().isEmpty()) {
-                ps.check(ps.desired()).ifPresent(p -> problems.add("desired value of " + p));
+                ps.check(ps.desired()).ifPresent(p -> desiredProblems.add("desired value of " + p));
                 if (ps.access() == AccessMode.READ_ONLY) {
-                    problems.add("property " + pn + " is ReadOnly in the model: a desired value cannot be written");
+                    desiredProblems.add("property " + pn + " is ReadOnly in the model: a desired value cannot be written");
                 }
             }
             props.add(ps);
         }
         return new DeviceSpec(ns, nm, modelName, found, spec.path("protocol").path("protocolName").asText(""),
-                protocolConfig, props, problems);
+                protocolConfig, props, problems, desiredProblems);
     }
 
     private static Double number(JsonNode n, String what, List<String> problems) {

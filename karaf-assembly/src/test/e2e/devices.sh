@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# End-to-end: devices (issue 4) on the built distribution, as a user drives them: kubectl on the
+# cloud side, the Karaf shell on the gateway. KubeEdge's Device API, the twin, the virtual mapper,
+# bad input that must end as a clear status, and a gateway that works on while the cloud is away.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export OUTPOST_HOME="${E2E_HOME:-$ROOT/karaf-assembly/target/e2e-devices}"
+export OUTPOST_APISERVER_PORT=26443 OUTPOST_HUB_PORT=21000 OUTPOST_BOOTSTRAP_PORT=21002
+export OUTPOST_CLOUD_SSH_PORT=28101 OUTPOST_GATEWAY_SSH_PORT=28102 OUTPOST_GATEWAY_NAME=e2e-dev-gw
+export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
+OUT="$ROOT/outpost"
+K() { kubectl --request-timeout=10s "$@"; }
+GW() { "$OUT" shell gateway "$@" 2>&1; }
+# jsonpath of a Device
+D() { K get device "$1" -o jsonpath="$2" 2>/dev/null; }
+reported() { D "$1" "{.status.twins[?(@.propertyName==\"$2\")].reported.value}"; }
+cond() { D "$1" "{.status.conditions[?(@.type==\"$2\")].$3}"; }
+export -f K D reported cond
+
+cleanup() { "$OUT" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+cleanup
+rm -rf "$OUTPOST_HOME"
+
+echo "== demo with the example device"
+if "$OUT" demo >"$ROOT/karaf-assembly/target/e2e-devices-demo.log" 2>&1; then pass "./outpost demo returns with the node Ready"; else
+  fail "./outpost demo returns with the node Ready" "$(tail -5 "$ROOT/karaf-assembly/target/e2e-devices-demo.log")"; summary e2e; exit 1; fi
+wait_for 60 "the demo's thermometer-1 is online" bash -c '[ "$(D thermometer-1 {.status.state})" = online ]'
+wait_for 10 "lastOnlineTime is an RFC 3339 time" bash -c 'D thermometer-1 {.status.lastOnlineTime} | grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"'
+wait_for 10 "condition Valid is True" bash -c '[ "$(cond thermometer-1 Valid status)" = True ]'
+wait_for 10 "condition Online is True" bash -c '[ "$(cond thermometer-1 Online status)" = True ]'
+check "reported values carry their type and timestamp" bash -c \
+  'D thermometer-1 "{.status.twins[?(@.propertyName==\"temperature\")].reported.metadata}" | grep -q "\"type\":\"float\"" &&
+   D thermometer-1 "{.status.twins[?(@.propertyName==\"temperature\")].reported.metadata.timestamp}" | grep -Eq "^[0-9]{13}$"'
+check "outpost:devices on the gateway shows the device online" contains "$(GW outpost:devices)" "online"
+tw="$(GW outpost:twin default/thermometer-1)"
+check "outpost:twin shows desired and reported values" bash -c "grep -E 'setpoint +\\| 21.5 +\\| 21.5 +\\| float' <<<'$tw' && grep -Eq 'temperature +\\| +\\| [0-9.]+ +\\| float' <<<'$tw'"
+
+echo "== a desired value reaches the device, and the reported value follows"
+T0=$(date +%s%N)
+K patch device thermometer-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"23"}]' >/dev/null
+wait_for 10 "reported setpoint becomes 23" bash -c '[ "$(reported thermometer-1 setpoint)" = 23 ]'
+echo "     (desired → reported in the API: $(( ($(date +%s%N) - T0) / 1000000 )) ms, kubectl polling included)"
+check "observedDesired is 23" test "$(D thermometer-1 '{.status.twins[?(@.propertyName=="setpoint")].observedDesired.value}')" = 23
+
+echo "== bad input ends as a clear status, and nothing is written to the device"
+K patch device thermometer-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"99"}]' >/dev/null
+wait_for 10 "a desired value out of range: Valid False (InvalidSpec) naming the range" bash -c \
+  '[ "$(cond thermometer-1 Valid reason)" = InvalidSpec ] && cond thermometer-1 Valid message | grep -q "outside the model.s range \[5, 30\]"'
+K patch device thermometer-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"warm"}]' >/dev/null
+wait_for 10 "a desired value of the wrong type: the message says it is not a float" bash -c \
+  'cond thermometer-1 Valid message | grep -q "'"'"'warm'"'"' is not a float"'
+sleep 3
+check "the device kept its value (23): nothing was written" test "$(reported thermometer-1 setpoint)" = 23
+K patch device thermometer-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"22"}]' >/dev/null
+wait_for 10 "a valid value again: Valid True and the device follows" bash -c '[ "$(cond thermometer-1 Valid status)" = True ] && [ "$(reported thermometer-1 setpoint)" = 22 ]'
+check "outpost:twin set refuses a value outside the range, saying so" contains "$(GW outpost:twin thermometer-1 set setpoint 77)" "outside the model's range"
+check "outpost:twin on a device that is not here says so" contains "$(GW outpost:twin default/nope)" "not assigned to this gateway"
+
+cat >"$OUTPOST_HOME/bad-devices.yaml" <<YAML
+apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata: {name: orphan, namespace: default}
+spec:
+  deviceModelRef: {name: no-such-model}
+  nodeName: e2e-dev-gw
+  protocol: {protocolName: virtual}
+  properties: [{name: temperature, reportToCloud: true}]
+---
+apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata: {name: noisy, namespace: default}
+spec:
+  deviceModelRef: {name: thermometer-model}
+  nodeName: e2e-dev-gw
+  protocol: {protocolName: virtual}
+  properties:
+    - {name: temperature, reportToCloud: true, visitors: {protocolName: virtual, configData: {generator: noise}}}
+---
+apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata: {name: stringly, namespace: default}
+spec:
+  deviceModelRef: {name: thermometer-model}
+  nodeName: e2e-dev-gw
+  protocol: {protocolName: virtual}
+  properties:
+    - {name: temperature, reportToCloud: true, visitors: {protocolName: virtual, configData: "generator=sine"}}
+---
+apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata: {name: unplugged, namespace: default}
+spec:
+  deviceModelRef: {name: thermometer-model}
+  nodeName: e2e-dev-gw
+  protocol: {protocolName: virtual, configData: {offline: true}}
+  properties:
+    - {name: temperature, reportToCloud: true, collectCycle: 500, visitors: {protocolName: virtual, configData: {generator: sine}}}
+---
+apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata: {name: foreign, namespace: default}
+spec:
+  deviceModelRef: {name: thermometer-model}
+  nodeName: e2e-dev-gw
+  protocol: {protocolName: bacnet}
+  properties: [{name: temperature, reportToCloud: true}]
+YAML
+check "Devices with bad input are accepted by the API (the checks are the controller's)" K apply -f "$OUTPOST_HOME/bad-devices.yaml"
+wait_for 15 "a Device naming a missing model: Valid False (ModelNotFound)" bash -c \
+  '[ "$(cond orphan Valid reason)" = ModelNotFound ] && cond orphan Valid message | grep -q "DeviceModel default/no-such-model does not exist"'
+wait_for 20 "a visitor the mapper does not understand: Online False (InvalidConfiguration) naming the field" bash -c \
+  '[ "$(cond noisy Online reason)" = InvalidConfiguration ] && cond noisy Online message | grep -q "generator .noise. is none of"'
+wait_for 15 "a visitor configuration of the wrong shape: Valid False saying it must be an object" bash -c \
+  'cond stringly Valid message | grep -q "visitors.configData must be an object"'
+wait_for 20 "a device that does not answer: offline, Online False with the timeout" bash -c \
+  '[ "$(D unplugged {.status.state})" = offline ] && cond unplugged Online message | grep -q "timeout"'
+wait_for 20 "a protocol without a mapper: Online False (NoMapper) saying what to install" bash -c \
+  '[ "$(cond foreign Online reason)" = NoMapper ] && cond foreign Online message | grep -q "feature:install outpost-mapper-bacnet"'
+check "the good device was not disturbed (still online)" test "$(D thermometer-1 {.status.state})" = online
+K delete -f "$OUTPOST_HOME/bad-devices.yaml" >/dev/null 2>&1
+
+echo "== the gateway works on while the cloud is away"
+"$OUT" stop cloud >/dev/null 2>&1
+at1="$(GW outpost:twin thermometer-1 | awk -F'|' '/temperature/ {gsub(/ /,"",$5); print $5}')"
+sleep 4
+at2="$(GW outpost:twin thermometer-1 | awk -F'|' '/temperature/ {gsub(/ /,"",$5); print $5}')"
+check "values are still collected with the cloud stopped ($at1 → $at2)" test -n "$at2" -a "$at1" != "$at2"
+"$OUT" stop gateway >/dev/null 2>&1
+"$OUT" start gateway >/dev/null 2>&1
+wait_for 60 "after a gateway restart without the cloud, the device and its twins are there (meta store)" bash -c \
+  "'$OUT' shell gateway outpost:twin thermometer-1 2>&1 | grep -Eq 'setpoint +\\| 22 +\\|'"
+wait_for 20 "and collection goes on (the mapper runs from the local store)" bash -c \
+  "'$OUT' shell gateway outpost:twin thermometer-1 2>&1 | grep -Eq 'temperature +\\| +\\| [0-9.]+'"
+sleep 3
+T=$(date +%s)
+"$OUT" start cloud >/dev/null 2>&1
+wait_for 90 "with the cloud back, the latest values arrive (reported timestamp after the reconnect)" bash -c \
+  '[ "$(( $(D thermometer-1 "{.status.twins[?(@.propertyName==\"temperature\")].reported.metadata.timestamp}") / 1000 ))" -ge '"$T"' ]'
+check "the device is online" test "$(D thermometer-1 {.status.state})" = online
+
+summary e2e
