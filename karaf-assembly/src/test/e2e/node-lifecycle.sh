@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 
 export OUTPOST_HOME="${E2E_HOME:-$ROOT/karaf-assembly/target/e2e}"
 export OUTPOST_APISERVER_PORT=16443 OUTPOST_HUB_PORT=11000 OUTPOST_BOOTSTRAP_PORT=11002
-export OUTPOST_CLOUD_SSH_PORT=18101 OUTPOST_GATEWAY_SSH_PORT=18102 OUTPOST_GATEWAY_NAME=e2e-gw-1
+export OUTPOST_CLOUD_SSH_PORT=18101 OUTPOST_GATEWAY_SSH_PORT=18102 OUTPOST_GATEWAY_NAME=e2e-gw-1 OUTPOST_GATEWAY_MQTT_PORT=11883
 export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
 OUT="$ROOT/outpost"
 K() { kubectl --request-timeout=10s "$@"; }
@@ -118,7 +118,7 @@ check "the restart did not join again" test "$(grep -h -c 'joined the cloud' "$O
 echo "== a second gateway joins with a fresh token through outpost:join"
 tok="$("$OUT" token)"
 check "the cloud prints a fresh token" contains "$tok" "."
-export OUTPOST_GATEWAY_INSTANCE=gw2 OUTPOST_GATEWAY_NAME=e2e-gw-2 OUTPOST_GATEWAY_SSH_PORT=18103 OUTPOST_NO_AUTOJOIN=1
+export OUTPOST_GATEWAY_INSTANCE=gw2 OUTPOST_GATEWAY_NAME=e2e-gw-2 OUTPOST_GATEWAY_SSH_PORT=18103 OUTPOST_GATEWAY_MQTT_PORT=11884 OUTPOST_NO_AUTOJOIN=1
 "$OUT" start gateway >/dev/null 2>&1
 wait_for 60 "the second gateway's shell answers" bash -c "'$OUT' shell gateway outpost:status | grep -q NOT_JOINED"
 check "join with a malformed token says it is malformed" contains "$("$OUT" shell gateway outpost:join 127.0.0.1:11002 not-a-token 2>&1)" "malformed"
@@ -137,7 +137,7 @@ key_mode="$(stat -c %a "$OUTPOST_HOME/gw2/data/outpost/hub/node.key")"
 check "the gateway's private key is owner-only (0600)" test "$key_mode" = 600
 "$OUT" stop gateway >/dev/null 2>&1
 unset OUTPOST_GATEWAY_INSTANCE OUTPOST_NO_AUTOJOIN
-export OUTPOST_GATEWAY_NAME=e2e-gw-1 OUTPOST_GATEWAY_SSH_PORT=18102
+export OUTPOST_GATEWAY_NAME=e2e-gw-1 OUTPOST_GATEWAY_SSH_PORT=18102 OUTPOST_GATEWAY_MQTT_PORT=11883
 
 echo "== the API server keeps its state while the cloud restarts"
 "$OUT" stop cloud >/dev/null
