@@ -21,6 +21,8 @@ import java.time.ZoneId;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * serves KubeEdge's mapper topics on it for the device twin. Thin: the broker and the topic
  * adapter are plain classes; this only assembles them from the configuration.
  */
-@Component(configurationPid = EventBusComponent.PID, service = {TwinListener.class, InventoryListener.class}, immediate = true)
+@Component(configurationPid = EventBusComponent.PID, service = {}, immediate = true)
 @Designate(ocd = EventBusComponent.Config.class)
 public class EventBusComponent implements TwinListener, InventoryListener {
     static final String PID = "io.outpost.edge.bus";
@@ -105,12 +107,13 @@ public class EventBusComponent implements TwinListener, InventoryListener {
     private volatile DeviceTwin twin;
 
     private ExecutorService worker;
+    private final java.util.List<ServiceRegistration<?>> registrations = new java.util.ArrayList<>();
     private Bus bus;
     private PahoPush push;
     private TopicAdapter adapter;
 
     @Activate
-    void activate(Config cfg) throws InterruptedException {
+    void activate(BundleContext context, Config cfg) throws InterruptedException {
         String node = hub.nodeName();
         // One worker handles every request and event in order; the twin's SQLite calls never run on the I/O thread.
         worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "outpost-bus"));
@@ -136,6 +139,10 @@ public class EventBusComponent implements TwinListener, InventoryListener {
             push = cfg.pushMethods() ? new PahoPush("outpost-" + node) : null;
             adapter = new TopicAdapter(node, bus, () -> twin, inventory, worker, new TwinDocuments(System::currentTimeMillis, ZoneId.systemDefault()),
                     push, cfg.maxPacketBytes()).start();
+            // Registered here rather than as DS services: the inventory and the twin bind their
+            // listeners dynamically, and a DS listener that references the inventory would be a cycle.
+            registrations.add(context.registerService(TwinListener.class, this, null));
+            registrations.add(context.registerService(InventoryListener.class, this, null));
         } catch (RuntimeException | InterruptedException e) {
             deactivate();
             throw e;
@@ -144,6 +151,14 @@ public class EventBusComponent implements TwinListener, InventoryListener {
 
     @Deactivate
     void deactivate() {
+        registrations.forEach(r -> {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        });
+        registrations.clear();
         if (adapter != null) {
             adapter.close();
         }

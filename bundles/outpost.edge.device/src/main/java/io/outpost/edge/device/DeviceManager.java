@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * ({@code feature:install outpost-mapper-modbus}); their devices start and stop with them, and a
  * device without a mapper says which feature to install in its state.
  */
-@Component(service = {InventoryListener.class, TwinListener.class}, immediate = true, configurationPid = DeviceManager.PID,
+@Component(service = {}, immediate = true, configurationPid = DeviceManager.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = DeviceManager.Config.class)
 public class DeviceManager implements InventoryListener, TwinListener {
@@ -58,10 +60,15 @@ public class DeviceManager implements InventoryListener, TwinListener {
     private final Map<String, Mapper> mappers = new HashMap<>();
     private final Map<String, DeviceWorker> workers = new HashMap<>();
     private ScheduledExecutorService scheduler;
+    private final java.util.List<ServiceRegistration<?>> registrations = new java.util.ArrayList<>();
 
     @Activate
-    void activate(Config config) {
+    void activate(BundleContext context, Config config) {
         scheduler = Executors.newScheduledThreadPool(config.threads(), r -> new Thread(r, "outpost-devices"));
+        // Registered here rather than as DS services: the inventory and the twin bind their
+        // listeners dynamically, and a DS listener that references them would be a cycle.
+        registrations.add(context.registerService(InventoryListener.class, this, null));
+        registrations.add(context.registerService(TwinListener.class, this, null));
         synchronized (this) {
             inventory.devices().forEach(this::place);
         }
@@ -69,6 +76,7 @@ public class DeviceManager implements InventoryListener, TwinListener {
 
     @Deactivate
     void deactivate() {
+        registrations.forEach(ServiceRegistration::unregister);
         synchronized (this) {
             workers.values().forEach(DeviceWorker::stop);
             workers.clear();

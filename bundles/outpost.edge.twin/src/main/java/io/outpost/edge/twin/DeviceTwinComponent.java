@@ -25,6 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * inventory (as an {@link InventoryListener}), the edge hub and the {@link TwinListener}
  * whiteboard. The hub is optional: without a link the twin keeps collecting and sends later.
  */
-@Component(service = {DeviceTwin.class, InventoryListener.class})
+@Component(service = DeviceTwin.class)
 public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceTwinComponent.class);
     private static final Duration TICK = Duration.ofMillis(100);
@@ -57,6 +59,7 @@ public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
     private final List<TwinListener> listeners = new CopyOnWriteArrayList<>();
     private TwinEngine engine;
     private ScheduledExecutorService scheduler;
+    private ServiceRegistration<InventoryListener> inventoryListener;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(TwinListener l) {
@@ -68,8 +71,11 @@ public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
     }
 
     @Activate
-    void activate() {
+    void activate(BundleContext context) {
         engine = new TwinEngine(store, new HubUplink(), () -> listeners, System::currentTimeMillis);
+        // Registered here rather than as a DS service: the inventory binds its listeners
+        // dynamically, and a DS listener that references the inventory would be a cycle.
+        inventoryListener = context.registerService(InventoryListener.class, this, null);
         for (EdgeDevice d : inventory.devices()) {
             engine.deviceChanged(d.spec());
         }
@@ -80,6 +86,7 @@ public class DeviceTwinComponent implements DeviceTwin, InventoryListener {
 
     @Deactivate
     void deactivate() {
+        inventoryListener.unregister();
         scheduler.shutdownNow();
         engine.flush(); // what was collected reaches the meta store
     }
