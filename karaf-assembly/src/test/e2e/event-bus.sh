@@ -87,4 +87,32 @@ sed 's/thermometer-1/thermometer-2/' "$OUTPOST_HOME/thermometer.yaml" >"$OUTPOST
 K apply -f "$OUTPOST_HOME/thermometer-2.yaml" >/dev/null
 check "a Device added in Kubernetes is announced on membership/updated" waitfile "$OUTPOST_HOME/added.txt" '"added_devices":\[{"id":"default/thermometer-2"'
 
+echo "== an external mapper (any language, here mosquitto clients) drives a device end to end"
+cat >"$OUTPOST_HOME/external.yaml" <<YAML
+apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata: {name: ext-1, namespace: default}
+spec:
+  deviceModelRef: {name: thermometer-model}
+  nodeName: $NODE
+  protocol: {protocolName: my-external-protocol}
+  properties:
+    - {name: temperature, reportCycle: 1000, reportToCloud: true}
+    - {name: setpoint, reportCycle: 1000, reportToCloud: true, desired: {value: "20"}}
+YAML
+K apply -f "$OUTPOST_HOME/external.yaml" >/dev/null
+wait_for 30 "the gateway received the Device of the external mapper" bash -c "'$OUT' shell gateway outpost:devices | grep -q default/ext-1"
+EXT='$hw/events/device/default/ext-1'
+pub "$EXT/state/update" '{"event_id":"x-1","timestamp":1,"state":"online"}'
+pub "$EXT/twin/update" '{"event_id":"x-2","timestamp":1,"twin":{"temperature":{"actual":{"value":"33.3"}}}}'
+wait_for 20 "its value reaches the Device's status.twins in Kubernetes" bash -c \
+  "[ \"\$(kubectl get device ext-1 -o jsonpath='{.status.twins[?(@.propertyName==\"temperature\")].reported.value}')\" = 33.3 ]"
+wait_for 20 "its state/update reaches status.state (online)" bash -c "[ \"\$(kubectl get device ext-1 -o jsonpath='{.status.state}')\" = online ]"
+sub "$OUTPOST_HOME/delta.txt" 1 "$EXT/twin/update/delta"
+K patch device ext-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"24"}]' >/dev/null
+check "a desired value set with kubectl reaches the external mapper as a delta" waitfile "$OUTPOST_HOME/delta.txt" '"delta":{"setpoint":"24"}'
+pub "$EXT/twin/update" '{"event_id":"x-3","timestamp":1,"twin":{"setpoint":{"actual":{"value":"24"}}}}'
+wait_for 20 "the external mapper's new value is reported in Kubernetes" bash -c \
+  "[ \"\$(kubectl get device ext-1 -o jsonpath='{.status.twins[?(@.propertyName==\"setpoint\")].reported.value}')\" = 24 ]"
+
 summary e2e

@@ -141,7 +141,8 @@ public class DeviceManager implements InventoryListener, TwinListener {
 
     private static String noMapper(String protocol) {
         return protocol.isEmpty() ? "the device names no protocol (spec.protocol.protocolName)"
-                : "no mapper for protocol '" + protocol + "' is installed (feature:install outpost-mapper-" + protocol + ")";
+                : "no mapper for protocol '" + protocol + "' is installed (feature:install outpost-mapper-" + protocol
+                        + "), and no external mapper has reported over MQTT yet";
     }
 
     @Override
