@@ -8,7 +8,9 @@ import io.outpost.mapper.modbus.protocol.RtuTransport;
 import io.outpost.mapper.modbus.protocol.TcpTransport;
 import io.outpost.mapper.modbus.protocol.Transport;
 import io.outpost.twin.api.DeviceSpec;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -19,6 +21,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = Mapper.class, property = Mapper.PROTOCOL + "=" + ModbusMapper.PROTOCOL)
 public class ModbusMapper implements Mapper {
     static final String PROTOCOL = "modbus";
+    /** Serial ports in use, by name: devices on one RS-485 bus share its port. Guarded by itself. */
+    private final Map<String, SerialBus> buses = new HashMap<>();
 
     @Override
     public List<String> validate(DeviceSpec device) {
@@ -32,7 +36,12 @@ public class ModbusMapper implements Mapper {
             throw new MapperException(MapperException.Kind.CONFIG, String.join("; ", parsed.problems()));
         }
         DeviceConfig c = parsed.config();
-        Transport t = c.tcp() ? new TcpTransport(c.ip(), c.port(), c.timeoutMillis()) : new RtuTransport(new SerialPortLine(c));
-        return new ModbusSession(c, t, listener, System::currentTimeMillis);
+        if (c.tcp()) {
+            return new ModbusSession(c, new TcpTransport(c.ip(), c.port(), c.timeoutMillis()), listener, System::currentTimeMillis, () -> { });
+        }
+        synchronized (buses) {
+            SerialBus bus = buses.computeIfAbsent(c.serialPort(), port -> new SerialBus(port, new RtuTransport(new SerialPortLine(c)), buses));
+            return new ModbusSession(c, bus.attach(), listener, System::currentTimeMillis, bus::release);
+        }
     }
 }

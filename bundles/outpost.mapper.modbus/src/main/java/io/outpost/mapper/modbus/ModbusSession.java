@@ -37,13 +37,15 @@ final class ModbusSession implements DeviceSession {
     private final Transport transport;
     private final DeviceListener listener;
     private final LongSupplier clock;
+    private final Runnable onClose;
     private long nextConnect;
     private int delay;
     private String lastReason = "";
     private Boolean online;
     private long requests;
 
-    ModbusSession(DeviceConfig config, Transport transport, DeviceListener listener, LongSupplier clock) {
+    ModbusSession(DeviceConfig config, Transport transport, DeviceListener listener, LongSupplier clock, Runnable onClose) {
+        this.onClose = onClose;
         this.config = config;
         this.transport = transport;
         this.listener = listener;
@@ -299,6 +301,12 @@ final class ModbusSession implements DeviceSession {
 
     @Override
     public void close() {
-        transport.close();
+        if (!closed) {
+            closed = true;
+            transport.close();
+            onClose.run();
+        }
     }
+
+    private boolean closed;
 }

@@ -139,6 +139,51 @@ class ModbusRtuIT {
     }
 
     @Test
+    void devicesOnOneBusShareItsPortAndTakeTurns() throws Exception {
+        ModbusServer.CountingImage one = image();
+        one.getRegister(0).setValue(11);
+        ModbusServer.CountingImage two = new ModbusServer.CountingImage(2);
+        two.addRegister(new com.ghgande.j2mod.modbus.procimg.SimpleRegister(22));
+        ModbusSlave slave = slave(one);
+        slave.addProcessImage(2, two);
+        try {
+            ModbusMapper mapper = new ModbusMapper();
+            DeviceSpec d1 = ModbusTcpIT.device(rtu(1), "t", "INT", "{\"register\":\"HoldingRegister\",\"offset\":0}");
+            DeviceSpec d2 = ModbusTcpIT.device(rtu(2), "t", "INT", "{\"register\":\"HoldingRegister\",\"offset\":0}");
+            DeviceSpec d9 = ModbusTcpIT.device(rtu(9), "t", "INT", "{\"register\":\"HoldingRegister\",\"offset\":0}");
+            DeviceSession s1 = mapper.open(d1, listener);
+            DeviceSession s2 = mapper.open(d2, listener);
+            DeviceSession s9 = mapper.open(d9, listener);
+            List<String> got = new CopyOnWriteArrayList<>();
+            Thread a = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 10; i++) {
+                        got.add(s1.read(d1.properties()).get("t").value());
+                    }
+                } catch (MapperException e) {
+                    got.add(e.getMessage());
+                }
+            });
+            a.start();
+            for (int i = 0; i < 10; i++) {
+                got.add(s2.read(d2.properties()).get("t").value());
+            }
+            a.join(20_000);
+            assertEquals(10, got.stream().filter("11"::equals).count(), got.toString());
+            assertEquals(10, got.stream().filter("22"::equals).count(), got.toString());
+            // A silent unit on the bus times out without closing the port for the others.
+            assertThrows(MapperException.class, () -> s9.read(d9.properties()));
+            assertEquals("22", s2.read(d2.properties()).get("t").value());
+            s9.close();
+            s1.close();
+            assertEquals("22", s2.read(d2.properties()).get("t").value(), "the port stays open while a device uses it");
+            s2.close();
+        } finally {
+            ModbusSlaveFactory.close(slave);
+        }
+    }
+
+    @Test
     void anIllegalAddressOverRtuIsAnExceptionResponse() throws Exception {
         ModbusSlave slave = slave(image());
         try {
