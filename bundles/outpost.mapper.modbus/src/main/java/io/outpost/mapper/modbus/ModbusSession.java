@@ -212,9 +212,11 @@ final class ModbusSession implements DeviceSession {
     private MapperException linkDown(ModbusIOException e) {
         transport.close();
         boolean timeout = e.kind() == ModbusIOException.Kind.TIMEOUT;
+        // The transports' messages name the address (and, for RTU, the unit).
         String reason = timeout
-                ? "timeout: " + e.getMessage() + " (" + config.describe() + ") within " + config.timeoutMillis() + " ms, " + (config.retries() + 1) + " attempts"
-                : (e.getMessage().contains("refused") ? "refused: " : "unreachable: ") + e.getMessage() + " (" + config.describe() + ")";
+                ? "timeout: " + e.getMessage() + (config.tcp() ? " unit " + config.slaveId() : "") + " within " + config.timeoutMillis() + " ms, "
+                        + (config.retries() + 1) + " attempts"
+                : (e.getMessage().contains("refused") ? "refused: " : "unreachable: ") + e.getMessage();
         nextConnect = clock.getAsLong() + delay;
         delay = (int) Math.min((long) delay * 2, config.maxReconnectDelayMillis());
         lastReason = reason;
