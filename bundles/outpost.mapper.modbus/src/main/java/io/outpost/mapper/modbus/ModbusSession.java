@@ -41,7 +41,10 @@ final class ModbusSession implements DeviceSession {
     private long nextConnect;
     private int delay;
     private String lastReason = "";
+    /** What was last reported through the listener: null before the first report. */
     private Boolean online;
+    private String reportedReason = "";
+    private boolean closed;
     private long requests;
 
     ModbusSession(DeviceConfig config, Transport transport, DeviceListener listener, LongSupplier clock, Runnable onClose) {
@@ -238,8 +241,6 @@ final class ModbusSession implements DeviceSession {
         }
     }
 
-    private String reportedReason = "";
-
     /** @return requests sent so far, retries included (for tests and the benchmark) */
     long requests() {
         return requests;
@@ -310,5 +311,4 @@ final class ModbusSession implements DeviceSession {
         }
     }
 
-    private boolean closed;
 }
