@@ -199,6 +199,15 @@ public final class ModbusBench {
         return new Result(batched ? "batched" : "unbatched", requests.get(), registers.get(), errors.get(), seconds);
     }
 
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " / " + f[1] + " / " + f[2];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     static String report(List<Result> results, int devices, int registers, int threads, int warmup, int window, String command,
             String serverJvm) {
         StringBuilder b = new StringBuilder();
@@ -206,7 +215,7 @@ public final class ModbusBench {
         b.append("Command: `").append(command).append("`\n\n");
         b.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(System.getProperty("java.vm.name"))
                 .append(' ').append(System.getProperty("java.vm.version")).append(", ").append(System.getProperty("os.name")).append(' ')
-                .append(System.getProperty("os.version")).append("\n\n");
+                .append(System.getProperty("os.version")).append("; load average at the end (1/5/15 min): ").append(loadAverage()).append("\n\n");
         b.append("Settings: ").append(devices).append(" devices × ").append(registers).append(" holding registers (uint16, contiguous), each device its own "
                 + "session and TCP connection; ").append(threads).append(" poller threads; ").append(warmup).append(" s warm-up, ").append(window)
                 .append(" s measured window per mode; server: j2mod Modbus TCP slave on loopback in a separate JVM (").append(serverJvm)
