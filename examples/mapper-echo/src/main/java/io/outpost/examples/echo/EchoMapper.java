@@ -37,6 +37,8 @@ public class EchoMapper implements Mapper {
         device.properties().forEach(p -> values.put(p.name(), p.visitor().path("initial").asText()));
         listener.health(true, "");
         return new DeviceSession() {
+            private boolean closed;
+
             @Override
             public Map<String, Reading> read(List<PropertySpec> properties) {
                 Map<String, Reading> out = new HashMap<>();
@@ -51,7 +53,10 @@ public class EchoMapper implements Mapper {
 
             @Override
             public void close() {
-                listener.health(false, "mapper stopped");
+                if (!closed) {
+                    closed = true;
+                    listener.health(false, "mapper stopped");
+                }
             }
         };
     }
