@@ -39,7 +39,8 @@ record DeviceConfig(String ip, int port, String serialPort, int baudRate, int da
         JsonNode c = device.protocolConfig();
         String where = "spec.protocol.configData";
         String ip = text(c, "ip");
-        String serial = text(c, "serialPort");
+        // serialName: what mappers generated from KubeEdge's mapper-framework call the port.
+        String serial = text(c, "serialPort").isEmpty() ? text(c, "serialName") : text(c, "serialPort");
         if (ip.isEmpty() && serial.isEmpty()) {
             problems.add(where + ": set ip (Modbus TCP, with port) or serialPort (Modbus RTU, for example /dev/ttyUSB0)");
         } else if (!ip.isEmpty() && !serial.isEmpty()) {

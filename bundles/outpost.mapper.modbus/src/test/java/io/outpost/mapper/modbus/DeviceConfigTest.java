@@ -52,6 +52,9 @@ class DeviceConfigTest {
         assertEquals("even", c.parity());
         assertEquals(19200, c.baudRate());
         assertEquals(DataType.BOOLEAN, c.points().get("p").dataType());
+        DeviceConfig framework = DeviceConfig.parse(device("{\"serialName\":\"/dev/ttyS1\",\"slaveID\":2}", "INT",
+                "{\"register\":\"HoldingRegister\",\"offset\":0}", null)).config();
+        assertEquals("/dev/ttyS1", framework.serialPort());
     }
 
     @Test

@@ -266,6 +266,20 @@ class ModbusRtuIT {
     }
 
     @Test
+    void aDeviceWithoutCoilsAnswersIllegalFunction() throws Exception {
+        badPeer(frame(1, 0x81, 1));
+        DeviceSpec d = ModbusTcpIT.device(rtu(1), "pump", "BOOLEAN", "{\"register\":\"CoilRegister\",\"offset\":0}");
+        try (DeviceSession s = new ModbusMapper().open(d, listener)) {
+            MapperException e = assertThrows(MapperException.class, () -> s.read(d.properties()));
+            assertEquals(MapperException.Kind.DEVICE_ERROR, e.kind());
+            assertTrue(e.getMessage().startsWith("exception 1 (illegal function) to function 1 from ") && e.getMessage()
+                    .endsWith("reading CoilRegister 0..0 (properties pump): the device does not support reading CoilRegisters; check register"),
+                    e.getMessage());
+            assertEquals(List.of("offline: " + e.getMessage()), health);
+        }
+    }
+
+    @Test
     void aTruncatedFrameIsATimeoutThatSaysSo() throws Exception {
         byte[] whole = frame(1, 3, 2, 0, 42);
         badPeer(java.util.Arrays.copyOf(whole, 4));
