@@ -89,6 +89,15 @@ check "the gateway's Karaf has no remote Maven repository" bash -c "grep -q '^or
 check "feature:install of a feature not booted works offline" contains "$("$OUT" shell gateway "feature:install outpost-lib-fabric8; feature:list -i" 2>&1)" "outpost-lib-fabric8"
 "$OUT" shell gateway "feature:uninstall outpost-lib-fabric8" >/dev/null 2>&1
 
+echo "== the Modbus mapper is a feature installed and removed on the running gateway"
+"$OUT" shell gateway "feature:install outpost-mapper-modbus" >/dev/null 2>&1
+wait_for 30 "feature:install outpost-mapper-modbus registers a Mapper for protocol modbus (offline, from system/)" bash -c \
+  "'$OUT' shell gateway 'service:list io.outpost.mapper.api.Mapper' | grep -q 'outpost.mapper.protocol = modbus'"
+"$OUT" shell gateway "feature:uninstall outpost-mapper-modbus" >/dev/null 2>&1
+wait_for 30 "feature:uninstall outpost-mapper-modbus removes it" bash -c \
+  "! '$OUT' shell gateway 'service:list io.outpost.mapper.api.Mapper' | grep -q 'outpost.mapper.protocol = modbus'"
+check "the gateway's link stayed up meanwhile" contains "$("$OUT" shell gateway outpost:status 2>&1)" "CONNECTED"
+
 echo "== hot swap: a handler bundle that stops simply stops receiving"
 "$OUT" shell cloud "bundle:stop outpost.cloud.node" >/dev/null 2>&1
 wait_for 30 "with the node controller stopped, the gateway's status is refused by the hub" \
