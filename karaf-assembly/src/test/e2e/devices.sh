@@ -125,6 +125,33 @@ check "outpost:mappers lists the virtual mapper with its bundle" bash -c "grep -
 check "outpost:mappers names the missing mapper and the feature to install" contains "$mp" "feature:install outpost-mapper-bacnet"
 K delete -f "$OUTPOST_HOME/bad-devices.yaml" >/dev/null 2>&1
 
+echo "== a Modbus TCP device through the Modbus mapper, installed on the running gateway"
+SIM_JAR="$ROOT/examples/modbus-simulator/target/outpost-example-modbus-simulator-0.1.0-SNAPSHOT.jar"
+start_sim() { java -jar "$SIM_JAR" 25020 >"$OUTPOST_HOME/modbus-sim.log" 2>&1 & SIM_PID=$!; }
+start_sim
+trap 'kill $SIM_PID 2>/dev/null; cleanup' EXIT
+check "feature:install outpost-mapper-modbus on the running gateway" bash -c "'$OUT' shell gateway 'feature:install outpost-mapper-modbus' >/dev/null 2>&1; '$OUT' shell gateway outpost:mappers 2>&1 | grep -q modbus"
+sed -e 's/nodeName: gateway-1/nodeName: e2e-dev-gw/' -e 's/ip: 192.168.1.50/ip: 127.0.0.1/' -e 's/port: 502/port: 25020/' \
+  "$ROOT/examples/devices/modbus-thermostat.yaml" >"$OUTPOST_HOME/modbus-thermostat.yaml"
+check "the example Modbus thermostat applies" K apply -f "$OUTPOST_HOME/modbus-thermostat.yaml"
+wait_for 30 "thermostat-1 is online" bash -c '[ "$(D thermostat-1 {.status.state})" = online ]'
+wait_for 20 "its model name is read from holding registers 100-107 (string)" bash -c '[ "$(reported thermostat-1 model-name)" = OUTPOST-T1 ]'
+wait_for 20 "humidity is read from an input register with scale 0.1" bash -c '[ "$(reported thermostat-1 humidity)" = 45.5 ]'
+wait_for 20 "temperature is a float32 from two input registers" bash -c 'reported thermostat-1 temperature | grep -Eq "^-?[0-9]+(\.[0-9]+)?$"'
+K patch device thermostat-1 --type=json -p '[{"op":"replace","path":"/spec/properties/2/desired/value","value":"24.5"}]' >/dev/null
+wait_for 15 "a desired setpoint is written to holding register 10 and read back" bash -c '[ "$(reported thermostat-1 setpoint)" = 24.5 ]'
+kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null
+wait_for 30 "the device gone: offline, the Online condition names the cause" bash -c \
+  '[ "$(D thermostat-1 {.status.state})" = offline ] && cond thermostat-1 Online message | grep -Eiq "refused|timeout|unreachable"'
+check "other devices are not disturbed" test "$(D thermometer-1 {.status.state})" = online
+start_sim
+wait_for 60 "the device back: online again (reconnect with back-off)" bash -c '[ "$(D thermostat-1 {.status.state})" = online ]'
+"$OUT" shell gateway "feature:uninstall outpost-mapper-modbus" >/dev/null 2>&1
+wait_for 30 "feature:uninstall: the device says no mapper is installed" bash -c '[ "$(cond thermostat-1 Online reason)" = NoMapper ]'
+check "the virtual device kept running" test "$(D thermometer-1 {.status.state})" = online
+K delete -f "$OUTPOST_HOME/modbus-thermostat.yaml" >/dev/null 2>&1
+kill $SIM_PID 2>/dev/null
+
 echo "== the gateway works on while the cloud is away"
 "$OUT" stop cloud >/dev/null 2>&1
 at1="$(GW outpost:twin thermometer-1 | awk -F'|' '/temperature/ {gsub(/ /,"",$5); print $5}')"

@@ -139,6 +139,9 @@ public class EventBusComponent implements TwinListener, InventoryListener {
             push = cfg.pushMethods() ? new PahoPush("outpost-" + node) : null;
             adapter = new TopicAdapter(node, bus, () -> twin, inventory, worker, new TwinDocuments(System::currentTimeMillis, ZoneId.systemDefault()),
                     push, cfg.maxPacketBytes()).start();
+            if (cfg.pushMethods()) {
+                adapter.withHttpPush(new io.outpost.edge.bus.http.HttpPush(worker));
+            }
             // Registered here rather than as DS services: the inventory and the twin bind their
             // listeners dynamically, and a DS listener that references the inventory would be a cycle.
             registrations.add(context.registerService(TwinListener.class, this, null));

@@ -59,6 +59,7 @@ public final class TopicAdapter implements AutoCloseable {
     private final Executor executor;
     private final TwinDocuments docs;
     private final PushTarget push;
+    private volatile HttpPushTarget httpPush;
     private final int maxPayload;
     private final Map<String, ArrayDeque<byte[]>> pending = new LinkedHashMap<>();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
@@ -345,7 +346,7 @@ public final class TopicAdapter implements AutoCloseable {
             Map<String, TwinProperty> all = t == null ? e.current() : t.twins(e.namespace(), e.name()).orElse(e.current());
             bus.publish(prefix + DeviceTopic.TWIN_UPDATE_DELTA, docs.delta(eventId, all, e.delta()), 0, false);
         }
-        if (push != null) {
+        if (push != null || httpPush != null) {
             pushValues(e);
         }
     }
@@ -361,8 +362,21 @@ public final class TopicAdapter implements AutoCloseable {
                 return;
             }
             Optional<PropertySpec> spec = dev.get().spec().property(prop);
+            JsonNode http = spec.map(s -> s.pushMethod().path("http")).orElse(null);
+            HttpPushTarget h = httpPush;
+            if (h != null && http != null && http.isObject()) {
+                String host = http.path("hostName").asText("");
+                if (host.isEmpty()) {
+                    LOG.warn("device {}/{} property {}: pushMethod.http needs hostName", e.namespace(), e.name(), prop);
+                } else {
+                    String path = http.path("requestPath").asText("/");
+                    String base = host.startsWith("http://") || host.startsWith("https://") ? host : "http://" + host;
+                    h.post(base + (http.has("port") ? ":" + http.path("port").asInt() : "") + (path.startsWith("/") ? path : "/" + path),
+                            docs.data(UUID.randomUUID().toString(), prop, now.actual(), now.type()), http.path("timeout").asInt(5000));
+                }
+            }
             JsonNode mqtt = spec.map(s -> s.pushMethod().path("mqtt")).orElse(null);
-            if (mqtt == null || !mqtt.isObject()) {
+            if (push == null || mqtt == null || !mqtt.isObject()) {
                 return;
             }
             String address = mqtt.path("address").asText("");
@@ -374,6 +388,17 @@ public final class TopicAdapter implements AutoCloseable {
             push.push(address, topic, docs.data(UUID.randomUUID().toString(), prop, now.actual(), now.type()),
                     Math.min(1, Math.max(0, mqtt.path("qos").asInt(0))), mqtt.path("retained").asBoolean(false));
         });
+    }
+
+    /**
+     * Also sends values of properties with {@code pushMethod.http} (KubeEdge's {@code hostName},
+     * {@code port}, {@code requestPath}, {@code timeout} in ms) as a JSON POST.
+     *
+     * @return this
+     */
+    public TopicAdapter withHttpPush(HttpPushTarget target) {
+        this.httpPush = target;
+        return this;
     }
 
     /** Publishes {@code membership/updated} for an added device. Returns at once. */
