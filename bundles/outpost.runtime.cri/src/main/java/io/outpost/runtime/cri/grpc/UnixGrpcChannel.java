@@ -2,7 +2,6 @@ package io.outpost.runtime.cri.grpc;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -26,6 +25,8 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ public final class UnixGrpcChannel implements AutoCloseable {
     private final int maxMessageBytes;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
-    private ChannelFuture connection; // guarded by this
+    private Future<Channel> connection; // guarded by this
     private boolean closed; // guarded by this
 
     /**
@@ -75,25 +76,47 @@ public final class UnixGrpcChannel implements AutoCloseable {
         bootstrap = new Bootstrap()
                 .group(group)
                 .channel(EpollDomainSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, connectTimeout.toMillis()))
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(
-                                Http2FrameCodecBuilder.forClient()
-                                        .initialSettings(Http2Settings.defaultSettings()
-                                                .maxHeaderListSize(MAX_HEADER_LIST_BYTES)
-                                                .pushEnabled(false))
-                                        .build(),
-                                // The server never opens streams to us (no push); refuse any it tries.
-                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter() {
-                                    @Override
-                                    public void channelActive(ChannelHandlerContext ctx) {
-                                        ctx.close();
-                                    }
-                                }));
-                    }
-                });
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, connectTimeout.toMillis()));
+    }
+
+    /**
+     * The pipeline of one connection. {@code ready} completes once the HTTP/2 preface and settings
+     * are written (the codec writes them when the channel becomes active, before passing that on):
+     * a stream opened earlier would put its frames before the preface, and the server would drop
+     * the connection.
+     */
+    private static ChannelInitializer<Channel> initializer(Promise<Channel> ready) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(
+                        Http2FrameCodecBuilder.forClient()
+                                .initialSettings(Http2Settings.defaultSettings()
+                                        .maxHeaderListSize(MAX_HEADER_LIST_BYTES)
+                                        .pushEnabled(false))
+                                .build(),
+                        // The server never opens streams to us (no push); refuse any it tries.
+                        new Http2MultiplexHandler(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(ChannelHandlerContext ctx) {
+                                ctx.close();
+                            }
+                        }),
+                        new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(ChannelHandlerContext ctx) {
+                                ready.trySuccess(ctx.channel());
+                                ctx.fireChannelActive();
+                            }
+
+                            @Override
+                            public void channelInactive(ChannelHandlerContext ctx) {
+                                ready.tryFailure(new GrpcException(GrpcCode.UNAVAILABLE, "the connection closed"));
+                                ctx.fireChannelInactive();
+                            }
+                        });
+            }
+        };
     }
 
     /** @return the socket this channel connects to */
@@ -111,7 +134,7 @@ public final class UnixGrpcChannel implements AutoCloseable {
      */
     public CompletableFuture<byte[]> unary(String method, byte[] request, Duration timeout) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
-        ChannelFuture conn;
+        Future<Channel> conn;
         try {
             conn = connection();
         } catch (GrpcException e) {
@@ -132,7 +155,7 @@ public final class UnixGrpcChannel implements AutoCloseable {
             if (result.isDone()) {
                 return;
             }
-            new Http2StreamChannelBootstrap(conn.channel())
+            new Http2StreamChannelBootstrap(conn.getNow())
                     .handler(new UnaryCall(result, maxMessageBytes, method))
                     .open()
                     .addListener(s -> {
@@ -164,18 +187,25 @@ public final class UnixGrpcChannel implements AutoCloseable {
         return result;
     }
 
-    private synchronized ChannelFuture connection() {
+    private synchronized Future<Channel> connection() {
         if (closed) {
             throw new GrpcException(GrpcCode.UNAVAILABLE, "the channel to " + socket + " is closed");
         }
-        if (connection != null && (!connection.isDone() || (connection.isSuccess() && connection.channel().isActive()))) {
+        if (connection != null && (!connection.isDone() || (connection.isSuccess() && connection.getNow().isActive()))) {
             return connection;
         }
         if (!Files.exists(socket)) {
             throw new GrpcException(GrpcCode.UNAVAILABLE, "the socket " + socket
                     + " does not exist: is containerd running and configured with this address?");
         }
-        connection = bootstrap.connect(new DomainSocketAddress(socket.toString()));
+        Promise<Channel> ready = group.next().newPromise();
+        bootstrap.clone().handler(initializer(ready)).connect(new DomainSocketAddress(socket.toString()))
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        ready.tryFailure(f.cause());
+                    }
+                });
+        connection = ready;
         return connection;
     }
 
@@ -190,13 +220,13 @@ public final class UnixGrpcChannel implements AutoCloseable {
     /** Ends the connection and the event loop; calls in flight fail with {@code UNAVAILABLE}. */
     @Override
     public void close() {
-        ChannelFuture conn;
+        Future<Channel> conn;
         synchronized (this) {
             closed = true;
             conn = connection;
         }
-        if (conn != null) {
-            conn.channel().close();
+        if (conn != null && conn.isSuccess()) {
+            conn.getNow().close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -227,9 +257,6 @@ public final class UnixGrpcChannel implements AutoCloseable {
                     if (d.isEndStream()) {
                         fail(ctx, new GrpcException(GrpcCode.INTERNAL, method + ": the server ended the stream without trailers"));
                     }
-                } else if (msg instanceof Http2ResetFrame r) {
-                    fail(ctx, new GrpcException(r.errorCode() == 0x8 ? GrpcCode.CANCELLED : GrpcCode.UNAVAILABLE,
-                            method + ": the server reset the stream (HTTP/2 error " + r.errorCode() + ")"));
                 }
             } catch (GrpcException e) {
                 fail(ctx, e);
@@ -290,6 +317,16 @@ public final class UnixGrpcChannel implements AutoCloseable {
         private void fail(ChannelHandlerContext ctx, GrpcException e) {
             result.completeExceptionally(e);
             ctx.close();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            // Netty delivers RST_STREAM to the stream channel as an event, then closes it.
+            if (event instanceof Http2ResetFrame r) {
+                fail(ctx, new GrpcException(r.errorCode() == 0x8 ? GrpcCode.CANCELLED : GrpcCode.UNAVAILABLE,
+                        method + ": the server reset the stream (HTTP/2 error code " + r.errorCode() + ")"));
+            }
+            ReferenceCountUtil.release(event);
         }
 
         @Override
