@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,33 @@ public final class CriRuntime implements ContainerRuntime, AutoCloseable {
         Cri.VersionResponse r = call(RUNTIME + "Version", Cri.VersionRequest.newBuilder().setVersion("v1").build(),
                 Cri.VersionResponse.parser(), settings.requestTimeout(), "Version");
         return new RuntimeVersion(r.getRuntimeName(), r.getRuntimeVersion(), r.getRuntimeApiVersion());
+    }
+
+    /**
+     * {@link #version()} without blocking, for a component that wants to log what it talks to
+     * without holding up its activation.
+     *
+     * @return the version, or a failure with a {@link ContainerRuntimeException}
+     */
+    public CompletableFuture<RuntimeVersion> versionAsync() {
+        String method = RUNTIME + "Version";
+        Duration timeout = settings.requestTimeout();
+        CompletableFuture<RuntimeVersion> out = new CompletableFuture<>();
+        channel.unary(method, Cri.VersionRequest.newBuilder().setVersion("v1").build().toByteArray(), timeout)
+                .whenComplete((bytes, e) -> {
+                    if (e != null) {
+                        out.completeExceptionally(failure("Version", e instanceof CompletionException ? e.getCause() : e));
+                        return;
+                    }
+                    try {
+                        Cri.VersionResponse r = Cri.VersionResponse.parseFrom(bytes);
+                        out.complete(new RuntimeVersion(r.getRuntimeName(), r.getRuntimeVersion(), r.getRuntimeApiVersion()));
+                    } catch (InvalidProtocolBufferException invalid) {
+                        out.completeExceptionally(new ContainerRuntimeException(Category.PROTOCOL,
+                                "Version: the answer is not a valid " + method + " response: " + invalid.getMessage(), invalid));
+                    }
+                });
+        return out;
     }
 
     @Override

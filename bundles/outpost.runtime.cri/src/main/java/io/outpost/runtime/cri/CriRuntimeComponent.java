@@ -59,7 +59,15 @@ public class CriRuntimeComponent {
         props.put("outpost.runtime", "cri");
         props.put("outpost.runtime.socket", config.socketPath());
         registration = bc.registerService(ContainerRuntime.class, runtime, props);
-        LOG.info("container runtime: CRI on {}", config.socketPath());
+        // Says at once (without holding up activation) whether the socket answers and who answers.
+        runtime.versionAsync().whenComplete((v, e) -> {
+            if (e == null) {
+                LOG.info("container runtime: {} {} (CRI {}) on {}", v.runtimeName(), v.runtimeVersion(),
+                        v.runtimeApiVersion(), config.socketPath());
+            } else {
+                LOG.warn("container runtime: no answer yet on {}: {}", config.socketPath(), e.getMessage());
+            }
+        });
     }
 
     @Deactivate

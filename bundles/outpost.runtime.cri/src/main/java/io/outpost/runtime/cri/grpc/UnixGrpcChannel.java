@@ -114,6 +114,14 @@ public final class UnixGrpcChannel implements AutoCloseable {
                                 ready.tryFailure(new GrpcException(GrpcCode.UNAVAILABLE, "the connection closed"));
                                 ctx.fireChannelInactive();
                             }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                // A broken connection (reset by the peer, a protocol error): drop it; its
+                                // calls fail as their streams close, and the next call reconnects.
+                                ready.tryFailure(cause);
+                                ctx.close();
+                            }
                         });
             }
         };
