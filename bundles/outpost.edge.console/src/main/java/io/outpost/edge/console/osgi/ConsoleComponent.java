@@ -24,6 +24,7 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.apache.karaf.config.core.ConfigRepository;
 import org.apache.karaf.features.FeaturesService;
 import org.apache.karaf.jaas.config.JaasRealm;
 import org.apache.karaf.jaas.modules.BackingEngineFactory;
@@ -109,6 +110,8 @@ public final class ConsoleComponent {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile MetaTypeService metatype;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConfigRepository karafConfig;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile DeviceInventory devices;
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<JaasRealm> realms;
@@ -149,7 +152,7 @@ public final class ConsoleComponent {
                     new PasswordRecords(state.resolve("passwords.properties")), () -> realms == null || realms.isEmpty() ? null : auth,
                     new GatewayStatus(() -> hub, new SystemProbe(karafData, Path.of("/proc")), tls),
                     new OsgiBundles(ctx), new KarafFeatures(() -> features, karafHome.resolve("system")),
-                    new MetatypeSettings(ctx, () -> metatype, () -> configAdmin), new DeviceList(() -> devices),
+                    new MetatypeSettings(ctx, () -> metatype, () -> configAdmin, () -> karafConfig), new DeviceList(() -> devices),
                     logs, new SnapshotStore(state.resolve("snapshots"), clock, json), scheduler, json,
                     Duration.ofSeconds(cfg.statusIntervalSeconds())));
             try {

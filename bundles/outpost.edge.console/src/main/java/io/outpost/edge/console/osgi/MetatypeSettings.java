@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.apache.karaf.config.core.ConfigRepository;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -48,10 +49,13 @@ final class MetatypeSettings implements Backends.Settings {
     private final BundleContext ctx;
     private final Supplier<MetaTypeService> metatype;
     private final Supplier<ConfigurationAdmin> configAdmin;
+    private final Supplier<ConfigRepository> karafConfig;
     private final Map<Long, Cached> cache = new ConcurrentHashMap<>();
 
-    MetatypeSettings(BundleContext ctx, Supplier<MetaTypeService> metatype, Supplier<ConfigurationAdmin> configAdmin) {
+    MetatypeSettings(BundleContext ctx, Supplier<MetaTypeService> metatype, Supplier<ConfigurationAdmin> configAdmin,
+            Supplier<ConfigRepository> karafConfig) {
         this.ctx = ctx;
+        this.karafConfig = karafConfig;
         this.metatype = metatype;
         this.configAdmin = configAdmin;
     }
@@ -148,6 +152,25 @@ final class MetatypeSettings implements Backends.Settings {
     @Override
     public void apply(String pid, Map<String, Object> changes) throws ApiException {
         ConfigurationAdmin ca = ca();
+        ConfigRepository repo = karafConfig.get();
+        if (repo != null) {
+            // Karaf's own path (as config:edit): the change is also written to etc/<pid>.cfg,
+            // where the README tells users their settings live
+            Map<String, Object> all = new LinkedHashMap<>(values(pid));
+            changes.forEach((k, v) -> {
+                if (v == null) {
+                    all.remove(k);
+                } else {
+                    all.put(k, v);
+                }
+            });
+            try {
+                repo.update(pid, all);
+                return;
+            } catch (IOException | RuntimeException e) {
+                throw new ApiException(500, "Karaf could not store " + pid + ": " + e.getMessage());
+            }
+        }
         try {
             Configuration c = existing(pid);
             if (c == null) {
