@@ -510,6 +510,7 @@ public final class ConsoleApi {
         }
         if (sink != null) {
             sink.send("end", "{\"reason\":\"session ended\"}");
+            sink.close();
         }
     }
 

@@ -190,6 +190,11 @@ public final class ConsoleHttpServer implements AutoCloseable {
                 }
 
                 @Override
+                public void close() {
+                    ch.close();
+                }
+
+                @Override
                 public boolean isOpen() {
                     return ch.isActive();
                 }

@@ -13,6 +13,9 @@ public interface EventSink {
     /** @return false once the client has gone */
     boolean isOpen();
 
+    /** Ends the stream (and its connection). */
+    void close();
+
     /** Runs the action once the client has gone (or at once if it has). */
     void onClose(Runnable action);
 }

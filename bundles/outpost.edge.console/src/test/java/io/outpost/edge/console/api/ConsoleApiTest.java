@@ -45,6 +45,7 @@ class ConsoleApiTest {
     private final Map<String, String> users = new HashMap<>(Map.of("karaf", "generated-pw"));
     private final Map<String, Map<String, Object>> configs = new HashMap<>();
     private ScheduledExecutorService scheduler;
+    private final LogBuffer apiLogs = new LogBuffer(100);
     private ConsoleApi api;
 
     private final Authenticator auth = new Authenticator() {
@@ -110,7 +111,7 @@ class ConsoleApiTest {
         };
         api = new ConsoleApi(new ConsoleApi.Deps(new SessionStore(clock, Duration.ofMinutes(15), 10),
                 new LoginThrottle(clock, 3, Duration.ofMinutes(5)), new PasswordRecords(dir.resolve("pw.properties")), () -> auth,
-                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, null, new LogBuffer(100),
+                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, null, apiLogs,
                 new SnapshotStore(dir.resolve("snapshots"), clock, json), scheduler, json, Duration.ofSeconds(1)));
     }
 
@@ -294,6 +295,52 @@ class ConsoleApiTest {
         assertEquals(404, call("GET", "/api/config/io.unknown", l.cookie(), null, null).status());
         assertEquals(400, call("GET", "/api/logs?lines=999999", l.cookie(), null, null).status());
         assertEquals(404, call("GET", "/../etc/passwd", null, null, null).status());
+    }
+
+    @Test
+    void theEventStreamSendsStatusAndLogsAndEndsWithTheSession() throws Exception {
+        Login l = ready();
+        HttpResponse r = call("GET", "/api/events?topics=status,logs", l.cookie(), null, null);
+        assertEquals("text/event-stream; charset=utf-8", r.contentType());
+        java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        boolean[] closed = new boolean[1];
+        r.stream().accept(new io.outpost.edge.console.http.EventSink() {
+            @Override
+            public void send(String event, String data) {
+                got.add(event + " " + data);
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return !closed[0];
+            }
+
+            @Override
+            public void onClose(Runnable action) {
+            }
+        });
+        String first = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("status {\"node\":\"gw\"}", first);
+        api.handle(new HttpRequest("GET", "/api/status", Map.of(), Map.of(), new byte[0], "x")); // unrelated traffic
+        apiLogs.add(1L, "WARN", "io.test", "something happened");
+        String log;
+        do {
+            log = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        } while (log != null && !log.startsWith("log "));
+        assertNotNull(log);
+        assertTrue(log.contains("\"message\":\"something happened\""), log);
+        call("POST", "/api/logout", l.cookie(), l.csrf(), null);
+        String end;
+        do {
+            end = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        } while (end != null && !end.startsWith("end "));
+        assertNotNull(end, "the stream ends with the session");
+        assertTrue(closed[0]);
     }
 
     @Test
