@@ -52,7 +52,7 @@ check "the lockout is logged" grep -q "failed login for 'intruder'" "$OUTPOST_HO
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
 NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 rm -rf "$ROOT/tests/console-browser/target/failsafe-reports"
-(cd "$ROOT" && ./mvnw -B -o -q -f tests/console-browser/pom.xml verify -Pconsole-e2e -Dconsole.url="$URL/" -Dconsole.user=karaf \
+(cd "$ROOT" && ./mvnw -B -o -q -f tests/console-browser/pom.xml verify -DskipITs=false -Dconsole.url="$URL/" -Dconsole.user=karaf \
   -Dconsole.password="$PW" -Dconsole.newPassword="$NEWPW" -Dconsole.screenshots="$ROOT/docs/screenshots") \
   >"$ROOT/karaf-assembly/target/e2e-console-browser.log" 2>&1
 results="$(python3 - "$ROOT/tests/console-browser/target/failsafe-reports" <<'PY'

@@ -300,7 +300,7 @@ function inputFor(f) {
   const numeric = ['LONG', 'INTEGER', 'SHORT', 'BYTE', 'DOUBLE', 'FLOAT'].includes(f.type);
   // type=text even for numbers: the server's message, not the browser's, tells what is wrong
   const i = el('input', { id, name: f.id, type: f.type === 'PASSWORD' ? 'password' : 'text', inputmode: numeric ? 'decimal' : undefined,
-    placeholder: f.type === 'PASSWORD' ? (f.set ? '(unchanged)' : '(not set)') : (f.defaults.length ? 'default: ' + f.defaults.join(', ') : ''), autocomplete: 'off' });
+    placeholder: f.type === 'PASSWORD' ? (f.set ? '(unchanged)' : '(not set)') : (f.defaults.join('') !== '' ? 'default: ' + f.defaults.join(', ') : ''), autocomplete: 'off' });
   if (f.type !== 'PASSWORD') i.value = f.value === null || f.value === undefined ? '' : String(f.value);
   return i;
 }

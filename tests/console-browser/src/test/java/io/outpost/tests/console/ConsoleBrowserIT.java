@@ -153,13 +153,15 @@ class ConsoleBrowserIT {
         type("field-statusUpdateSeconds", "ten");
         visible("config-apply").click();
         textIn("error-statusUpdateSeconds", "must be a whole number, not 'ten'");
+        browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", visible("field-statusUpdateSeconds"));
         shot("configuration-invalid");
         type("field-statusUpdateSeconds", "7");
         visible("config-apply").click();
         textIn("config-message", "Applied.");
-        assertEquals("", visible("error-statusUpdateSeconds").getText());
+        assertEquals("", browser.findElement(By.id("error-statusUpdateSeconds")).getText(), "the error is gone");
         browser.navigate().refresh();
         wait.until(d -> "7".equals(d.findElement(By.id("field-statusUpdateSeconds")).getAttribute("value")));
+        browser.executeScript("window.scrollTo(0, 0)");
         shot("configuration-form");
     }
 

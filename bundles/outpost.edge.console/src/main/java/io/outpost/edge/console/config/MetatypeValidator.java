@@ -141,19 +141,35 @@ public final class MetatypeValidator {
     private static void checkBounds(FieldDef f, Object v, String text) {
         if (f.type().isNumber()) {
             BigDecimal d = new BigDecimal(text);
-            if (f.min() != null && !f.min().isBlank() && d.compareTo(new BigDecimal(f.min().trim())) < 0) {
+            BigDecimal min = bound(f.min());
+            BigDecimal max = bound(f.max());
+            if (min != null && d.compareTo(min) < 0) {
                 throw new IllegalArgumentException("must be at least " + f.min().trim());
             }
-            if (f.max() != null && !f.max().isBlank() && d.compareTo(new BigDecimal(f.max().trim())) > 0) {
+            if (max != null && d.compareTo(max) > 0) {
                 throw new IllegalArgumentException("must be at most " + f.max().trim());
             }
         } else if (v instanceof String s) {
-            if (f.min() != null && !f.min().isBlank() && s.length() < Integer.parseInt(f.min().trim())) {
+            BigDecimal min = bound(f.min());
+            BigDecimal max = bound(f.max());
+            if (min != null && s.length() < min.intValue()) {
                 throw new IllegalArgumentException("must have at least " + f.min().trim() + " characters");
             }
-            if (f.max() != null && !f.max().isBlank() && s.length() > Integer.parseInt(f.max().trim())) {
+            if (max != null && s.length() > max.intValue()) {
                 throw new IllegalArgumentException("must have at most " + f.max().trim() + " characters");
             }
+        }
+    }
+
+    /** @return the bound, or null when there is none or the Metatype's text is not a number (then it cannot be enforced) */
+    private static BigDecimal bound(String b) {
+        if (b == null || b.isBlank()) {
+            return null;
+        }
+        try {
+            return new BigDecimal(b.trim());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

@@ -102,6 +102,12 @@ class MetatypeValidatorTest {
     }
 
     @Test
+    void aBoundThatIsNotANumberIsIgnoredRatherThanBlamedOnTheValue() {
+        ComponentDef odd = new ComponentDef("io.odd", "Odd", "", "b", List.of(f("n", FieldDef.Type.INTEGER, 0, "${low}", "ten", List.of())));
+        assertTrue(MetatypeValidator.validate(odd, Map.of("n", "5")).ok());
+    }
+
+    @Test
     void hugeValuesAreRefused() {
         assertTrue(v("mode", "x".repeat(MetatypeValidator.MAX_STRING + 1)).errors().get("mode").contains("longer than"));
     }
