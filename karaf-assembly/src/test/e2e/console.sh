@@ -49,6 +49,8 @@ locked="$(C -X POST "$URL/api/login" -d '{"username":"intruder","password":"gues
 check "after 5 wrong passwords the user name is locked out (429)" contains "$locked" "too many failed logins for intruder"
 check "the lockout is logged" grep -q "failed login for 'intruder'" "$OUTPOST_HOME/gateway/data/log/karaf.log"
 
+wait_for 60 "the demo's simulated device reached the gateway (the Devices page lists it)" bash -c "'$OUT' shell gateway outpost:devices | grep -q thermometer-1"
+
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
 NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 rm -rf "$ROOT/tests/console-browser/target/failsafe-reports"
