@@ -322,14 +322,26 @@ async function componentPage(pid) {
     ev.preventDefault();
     for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
     for (const i of form.querySelectorAll('.invalid')) i.classList.remove('invalid');
+    // Only what the user changed is sent: an untouched empty field must not replace the
+    // component's default with an empty value.
     const values = {};
     for (const f of c.fields) {
       const input = form.elements[f.id];
-      if (f.type === 'PASSWORD' && input.value === '') continue; // unchanged
-      values[f.id] = f.cardinality !== 0 ? input.value.split('\n').map(s => s.trim()).filter(Boolean) : input.value;
+      if (f.type === 'PASSWORD') { if (input.value !== '') values[f.id] = input.value; continue; }
+      if (f.cardinality !== 0) {
+        const now = input.value.split('\n').map(s => s.trim()).filter(Boolean);
+        if (JSON.stringify(now) !== JSON.stringify((f.value || []).map(String))) values[f.id] = now;
+        continue;
+      }
+      const before = f.value === null || f.value === undefined ? (f.type === 'BOOLEAN' || f.options.length ? String(f.defaults[0] ?? '') : '') : String(f.value);
+      if (input.value !== before) values[f.id] = input.value;
     }
+    if (!Object.keys(values).length) { msg.className = 'message muted'; msg.textContent = 'Nothing changed.'; return; }
     const res = await api('PUT', '/api/config/' + encodeURIComponent(c.pid), { values });
-    if (res.ok) { msg.className = 'message ok'; msg.textContent = 'Applied.'; return; }
+    if (res.ok) {
+      for (const nf of res.data.fields) { const f = c.fields.find(x => x.id === nf.id); if (f && nf.type !== 'PASSWORD') f.value = nf.value; }
+      msg.className = 'message ok'; msg.textContent = 'Applied.'; return;
+    }
     msg.className = 'message error'; msg.textContent = res.data.error || ('failed (' + res.status + ')');
     for (const [k, v] of Object.entries(res.data.fields || {})) {
       const e = document.getElementById('error-' + k); if (e) e.textContent = v;
