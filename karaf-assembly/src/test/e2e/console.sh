@@ -81,7 +81,7 @@ pwssh() { # password command: an SSH login with a password, no key
     -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive -o NumberOfPasswordPrompts=1 \
     -o ConnectTimeout=10 -p "$OUTPOST_GATEWAY_SSH_PORT" karaf@127.0.0.1 "$2" </dev/null
 }
-check "SSH accepts the password chosen in the browser (one realm: etc/users.properties)" contains "$(pwssh "$NEWPW" "bundle:list -t 0 | grep outpost.edge.console" 2>&1)" "Active"
+check "SSH accepts the password chosen in the browser (one realm: etc/users.properties)" contains "$(pwssh "$NEWPW" "bundle:list -s -t 0 | grep outpost.edge.console" 2>&1)" "Active"
 old_pw_refused() { ! pwssh "$PW" "bundle:list -t 0" >/dev/null 2>&1; }
 check "SSH no longer accepts the generated password" old_pw_refused
 check "the setting changed in the browser is in etc/io.outpost.edge.node.cfg" grep -Eq '^statusUpdateSeconds *= *I?"?7"?' "$OUTPOST_HOME/gateway/etc/io.outpost.edge.node.cfg"
