@@ -1,0 +1,353 @@
+package io.outpost.edge.console.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.outpost.edge.console.auth.Authenticator;
+import io.outpost.edge.console.auth.LoginThrottle;
+import io.outpost.edge.console.auth.MutableClock;
+import io.outpost.edge.console.auth.PasswordRecords;
+import io.outpost.edge.console.auth.SessionStore;
+import io.outpost.edge.console.config.ComponentDef;
+import io.outpost.edge.console.config.FieldDef;
+import io.outpost.edge.console.config.SnapshotStore;
+import io.outpost.edge.console.http.HttpRequest;
+import io.outpost.edge.console.http.HttpResponse;
+import io.outpost.edge.console.logs.LogBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The API's rules — login, forced password change, CSRF, lockout, validation — with in-memory
+ * stand-ins for the gateway's services (the real ones are exercised by the browser end-to-end test).
+ */
+class ConsoleApiTest {
+    @TempDir
+    Path dir;
+    private final ObjectMapper json = new ObjectMapper();
+    private final MutableClock clock = new MutableClock();
+    private final Map<String, String> users = new HashMap<>(Map.of("karaf", "generated-pw"));
+    private final Map<String, Map<String, Object>> configs = new HashMap<>();
+    private ScheduledExecutorService scheduler;
+    private final LogBuffer apiLogs = new LogBuffer(100);
+    private ConsoleApi api;
+
+    private final Authenticator auth = new Authenticator() {
+        @Override
+        public void authenticate(String u, char[] p) throws AuthException {
+            if (!new String(p).equals(users.get(u))) {
+                throw new AuthException("bad", true);
+            }
+        }
+
+        @Override
+        public void changePassword(String u, char[] p) {
+            users.put(u, new String(p));
+        }
+    };
+
+    private final ComponentDef node = new ComponentDef("io.outpost.edge.node", "Node status", "", "outpost.edge.node", List.of(
+            new FieldDef("statusUpdateSeconds", "Status update seconds", "", FieldDef.Type.INTEGER, 0, "1", null, List.of(), List.of(), List.of("10")),
+            new FieldDef("token", "Token", "", FieldDef.Type.PASSWORD, 0, null, null, List.of(), List.of(), List.of())));
+
+    @BeforeEach
+    void setUp() {
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        Backends.Settings settings = new Backends.Settings() {
+            @Override
+            public List<ComponentDef> components() {
+                return List.of(node);
+            }
+
+            @Override
+            public Map<String, Object> values(String pid) {
+                return configs.getOrDefault(pid, Map.of());
+            }
+
+            @Override
+            public void apply(String pid, Map<String, Object> changes) {
+                Map<String, Object> m = new LinkedHashMap<>(configs.getOrDefault(pid, Map.of()));
+                changes.forEach((k, v) -> {
+                    if (v == null) {
+                        m.remove(k);
+                    } else {
+                        m.put(k, v);
+                    }
+                });
+                configs.put(pid, m);
+            }
+        };
+        Backends.Features noFeatures = new Backends.Features() {
+            @Override
+            public ArrayNode list() throws ApiException {
+                throw ApiException.unavailable("Karaf's features service", "is the 'feature' feature running?");
+            }
+
+            @Override
+            public void install(String n, String v) throws ApiException {
+                list();
+            }
+
+            @Override
+            public void uninstall(String n, String v) throws ApiException {
+                list();
+            }
+        };
+        api = new ConsoleApi(new ConsoleApi.Deps(new SessionStore(clock, Duration.ofMinutes(15), 10),
+                new LoginThrottle(clock, 3, Duration.ofMinutes(5)), new PasswordRecords(dir.resolve("pw.properties")), () -> auth,
+                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, null, apiLogs,
+                new SnapshotStore(dir.resolve("snapshots"), clock, json), scheduler, json, Duration.ofSeconds(1)));
+    }
+
+    @AfterEach
+    void tearDown() {
+        scheduler.shutdownNow();
+    }
+
+    private HttpResponse call(String method, String path, String cookie, String csrf, String body) {
+        Map<String, String> h = new HashMap<>();
+        if (cookie != null) {
+            h.put("cookie", ConsoleApi.COOKIE + "=" + cookie);
+        }
+        if (csrf != null) {
+            h.put("x-csrf-token", csrf);
+        }
+        Map<String, List<String>> query = new HashMap<>();
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            for (String kv : path.substring(q + 1).split("&")) {
+                query.put(kv.substring(0, kv.indexOf('=')), List.of(kv.substring(kv.indexOf('=') + 1)));
+            }
+            path = path.substring(0, q);
+        }
+        return api.handle(new HttpRequest(method, path, query, h, body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8), "127.0.0.1"));
+    }
+
+    private JsonNode body(HttpResponse r) throws Exception {
+        return json.readTree(r.body());
+    }
+
+    private record Login(String cookie, String csrf, JsonNode doc) {
+    }
+
+    private Login login(String user, String pw) throws Exception {
+        HttpResponse r = call("POST", "/api/login", null, null, json.writeValueAsString(Map.of("username", user, "password", pw)));
+        assertEquals(200, r.status(), new String(r.body()));
+        String setCookie = r.headers().get("Set-Cookie");
+        String cookie = setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
+        return new Login(cookie, body(r).get("csrfToken").asText(), body(r));
+    }
+
+    @Test
+    void theSessionCookieIsHttpOnlySecureAndStrict() throws Exception {
+        HttpResponse r = call("POST", "/api/login", null, null, "{\"username\":\"karaf\",\"password\":\"generated-pw\"}");
+        String c = r.headers().get("Set-Cookie");
+        assertTrue(c.contains("HttpOnly") && c.contains("Secure") && c.contains("SameSite=Strict") && c.contains("Path=/"), c);
+    }
+
+    @Test
+    void aPasswordNotChosenInTheConsoleMustBeChangedBeforeAnythingElse() throws Exception {
+        Login l = login("karaf", "generated-pw");
+        assertTrue(l.doc().get("mustChangePassword").asBoolean());
+        HttpResponse blocked = call("GET", "/api/status", l.cookie(), null, null);
+        assertEquals(403, blocked.status());
+        assertEquals("password_change_required", blocked.headers().get("X-Error-Code"));
+        assertTrue(body(blocked).get("error").asText().contains("change your password first"));
+
+        HttpResponse weak = call("POST", "/api/password", l.cookie(), l.csrf(), "{\"currentPassword\":\"generated-pw\",\"newPassword\":\"short\"}");
+        assertEquals(422, weak.status());
+        assertTrue(body(weak).get("fields").get("newPassword").asText().contains("at least 10"));
+
+        HttpResponse wrong = call("POST", "/api/password", l.cookie(), l.csrf(), "{\"currentPassword\":\"nope\",\"newPassword\":\"a much better one\"}");
+        assertEquals(403, wrong.status());
+        assertEquals("wrong password", body(wrong).get("fields").get("currentPassword").asText());
+
+        HttpResponse ok = call("POST", "/api/password", l.cookie(), l.csrf(), "{\"currentPassword\":\"generated-pw\",\"newPassword\":\"a much better one\"}");
+        assertEquals(200, ok.status(), new String(ok.body()));
+        assertEquals("a much better one", users.get("karaf"), "stored through the realm");
+        assertEquals(200, call("GET", "/api/status", l.cookie(), null, null).status());
+
+        Login again = login("karaf", "a much better one");
+        assertFalse(again.doc().get("mustChangePassword").asBoolean(), "the chosen password is not asked to change again");
+    }
+
+    private Login ready() throws Exception {
+        Login l = login("karaf", "generated-pw");
+        assertEquals(200, call("POST", "/api/password", l.cookie(), l.csrf(), "{\"currentPassword\":\"generated-pw\",\"newPassword\":\"a much better one\"}").status());
+        return l;
+    }
+
+    @Test
+    void stateChangingRequestsWithoutTheCsrfTokenAreRefused() throws Exception {
+        Login l = ready();
+        String change = "{\"values\":{\"statusUpdateSeconds\":20}}";
+        HttpResponse none = call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), null, change);
+        assertEquals(403, none.status());
+        assertEquals("csrf", none.headers().get("X-Error-Code"));
+        assertTrue(body(none).get("error").asText().contains("CSRF token"));
+        assertEquals(403, call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), "forged", change).status());
+        assertEquals(403, call("POST", "/api/logout", l.cookie(), null, null).status());
+        assertFalse(configs.containsKey("io.outpost.edge.node"), "nothing changed");
+        assertEquals(200, call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), change).status());
+        assertEquals(20, configs.get("io.outpost.edge.node").get("statusUpdateSeconds"));
+    }
+
+    @Test
+    void withoutASessionEverythingButLoginIs401() throws Exception {
+        HttpResponse r = call("GET", "/api/status", null, null, null);
+        assertEquals(401, r.status());
+        assertTrue(body(r).get("error").asText().contains("log in"));
+        assertEquals(401, call("GET", "/api/status", "made-up", null, null).status());
+    }
+
+    @Test
+    void repeatedWrongPasswordsLockTheUserOut() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(401, call("POST", "/api/login", null, null, "{\"username\":\"karaf\",\"password\":\"guess" + i + "\"}").status());
+        }
+        HttpResponse locked = call("POST", "/api/login", null, null, "{\"username\":\"karaf\",\"password\":\"generated-pw\"}");
+        assertEquals(429, locked.status(), "even the right password waits for the cool-down");
+        assertEquals("300", locked.headers().get("Retry-After"));
+        assertTrue(body(locked).get("error").asText().contains("try again in 300 s"));
+        clock.advance(Duration.ofMinutes(5));
+        assertEquals(200, call("POST", "/api/login", null, null, "{\"username\":\"karaf\",\"password\":\"generated-pw\"}").status());
+    }
+
+    @Test
+    void invalidSettingsAreRefusedPerFieldAndNothingChanges() throws Exception {
+        Login l = ready();
+        HttpResponse r = call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), "{\"values\":{\"statusUpdateSeconds\":\"0\"}}");
+        assertEquals(422, r.status());
+        assertEquals("must be at least 1", body(r).get("fields").get("statusUpdateSeconds").asText());
+        assertFalse(configs.containsKey("io.outpost.edge.node"));
+        HttpResponse t = call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), "{\"values\":{\"statusUpdateSeconds\":\"ten\"}}");
+        assertEquals("must be a whole number, not 'ten'", body(t).get("fields").get("statusUpdateSeconds").asText());
+    }
+
+    @Test
+    void passwordsAreNeverSentBackNorSnapshotted() throws Exception {
+        Login l = ready();
+        call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), "{\"values\":{\"token\":\"secret-token\",\"statusUpdateSeconds\":5}}");
+        HttpResponse get = call("GET", "/api/config/io.outpost.edge.node", l.cookie(), null, null);
+        assertFalse(new String(get.body()).contains("secret-token"));
+        assertTrue(new String(get.body()).contains("\"set\":true"));
+        HttpResponse snap = call("GET", "/api/snapshots/current", l.cookie(), null, null);
+        assertFalse(new String(snap.body()).contains("secret-token"));
+        assertEquals(5, body(snap).get("configurations").get("io.outpost.edge.node").get("statusUpdateSeconds").asInt());
+    }
+
+    @Test
+    void aSnapshotIsTakenBeforeEachChangeAndRollsBack() throws Exception {
+        Login l = ready();
+        call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), "{\"values\":{\"statusUpdateSeconds\":5}}");
+        clock.advance(Duration.ofSeconds(1));
+        call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), "{\"values\":{\"statusUpdateSeconds\":7,\"token\":\"kept\"}}");
+        JsonNode list = body(call("GET", "/api/snapshots", l.cookie(), null, null));
+        assertEquals(2, list.size());
+        String before7 = list.get(0).get("id").asText(); // newest first: taken when the value was 5
+        HttpResponse rb = call("POST", "/api/snapshots/" + before7 + "/rollback", l.cookie(), l.csrf(), null);
+        assertEquals(200, rb.status(), new String(rb.body()));
+        assertEquals(5, configs.get("io.outpost.edge.node").get("statusUpdateSeconds"));
+        assertEquals("kept", configs.get("io.outpost.edge.node").get("token"), "passwords survive a rollback");
+
+        HttpResponse bad = call("POST", "/api/snapshots/rollback", l.cookie(), l.csrf(),
+                "{\"configurations\":{\"io.outpost.edge.node\":{\"statusUpdateSeconds\":-1},\"io.gone\":{}}}");
+        assertEquals(422, bad.status());
+        assertEquals("must be at least 1", body(bad).get("fields").get("io.outpost.edge.node.statusUpdateSeconds").asText());
+        assertNotNull(body(bad).get("fields").get("io.gone"));
+        assertEquals(5, configs.get("io.outpost.edge.node").get("statusUpdateSeconds"), "nothing changed");
+        assertEquals(404, call("POST", "/api/snapshots/20250101T000000000Z/rollback", l.cookie(), l.csrf(), null).status());
+    }
+
+    @Test
+    void aMissingServiceGivesAClearJsonError() throws Exception {
+        Login l = ready();
+        HttpResponse r = call("GET", "/api/features", l.cookie(), null, null);
+        assertEquals(503, r.status());
+        assertEquals("Karaf's features service is not available: is the 'feature' feature running?", body(r).get("error").asText());
+        assertEquals("application/json", r.contentType());
+    }
+
+    @Test
+    void malformedBodiesAndUnknownPathsGetClearErrors() throws Exception {
+        HttpResponse r = call("POST", "/api/login", null, null, "{not json");
+        assertEquals(400, r.status());
+        assertTrue(body(r).get("error").asText().startsWith("the body is not valid JSON"));
+        assertEquals(400, call("POST", "/api/login", null, null, "{}").status());
+        Login l = ready();
+        assertEquals(404, call("GET", "/api/nothing", l.cookie(), null, null).status());
+        assertEquals(404, call("GET", "/api/config/io.unknown", l.cookie(), null, null).status());
+        assertEquals(400, call("GET", "/api/logs?lines=999999", l.cookie(), null, null).status());
+        assertEquals(404, call("GET", "/../etc/passwd", null, null, null).status());
+    }
+
+    @Test
+    void theEventStreamSendsStatusAndLogsAndEndsWithTheSession() throws Exception {
+        Login l = ready();
+        HttpResponse r = call("GET", "/api/events?topics=status,logs", l.cookie(), null, null);
+        assertEquals("text/event-stream; charset=utf-8", r.contentType());
+        java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        boolean[] closed = new boolean[1];
+        r.stream().accept(new io.outpost.edge.console.http.EventSink() {
+            @Override
+            public void send(String event, String data) {
+                got.add(event + " " + data);
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return !closed[0];
+            }
+
+            @Override
+            public void onClose(Runnable action) {
+            }
+        });
+        String first = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("status {\"node\":\"gw\"}", first);
+        api.handle(new HttpRequest("GET", "/api/status", Map.of(), Map.of(), new byte[0], "x")); // unrelated traffic
+        apiLogs.add(1L, "WARN", "io.test", "something happened");
+        String log;
+        do {
+            log = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        } while (log != null && !log.startsWith("log "));
+        assertNotNull(log);
+        assertTrue(log.contains("\"message\":\"something happened\""), log);
+        call("POST", "/api/logout", l.cookie(), l.csrf(), null);
+        String end;
+        do {
+            end = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        } while (end != null && !end.startsWith("end "));
+        assertNotNull(end, "the stream ends with the session");
+        assertTrue(closed[0]);
+    }
+
+    @Test
+    void theAppIsServedWithoutASession() {
+        HttpResponse r = call("GET", "/", null, null, null);
+        assertEquals(200, r.status());
+        assertTrue(new String(r.body()).contains("<script src=\"/app.js\""));
+        assertEquals(200, call("GET", "/app.js", null, null, null).status());
+    }
+}

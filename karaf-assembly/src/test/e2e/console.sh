@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end: the gateway's web console, on the built distribution started by ./outpost as a user
+# would (its own state folder and ports; they do not collide with node-lifecycle.sh). The API's
+# rules are checked with curl, then Debian's chromium, driven by Selenium WebDriver
+# (tests/console-browser), logs in, changes the password, a setting and a feature, and writes
+# screenshots to docs/screenshots/. Run under the shared lock: flock /work/wt/e2e.lock ...
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export OUTPOST_HOME="${E2E_CONSOLE_HOME:-$ROOT/karaf-assembly/target/e2e-console}"
+export OUTPOST_APISERVER_PORT=16543 OUTPOST_HUB_PORT=11100 OUTPOST_BOOTSTRAP_PORT=11102
+export OUTPOST_CLOUD_SSH_PORT=18111 OUTPOST_GATEWAY_SSH_PORT=18112 OUTPOST_GATEWAY_NAME=e2e-console-gw
+export OUTPOST_CONSOLE_PORT=18453
+export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
+OUT="$ROOT/outpost"
+URL="https://127.0.0.1:$OUTPOST_CONSOLE_PORT"
+C() { curl -sk --max-time 20 "$@"; }
+code() { curl -sk --max-time 20 -o /dev/null -w '%{http_code}' "$@"; }
+
+cleanup() { "$OUT" stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+cleanup
+rm -rf "$OUTPOST_HOME"
+
+echo "== demo with the console"
+if "$OUT" demo >"$ROOT/karaf-assembly/target/e2e-console-demo.log" 2>&1; then pass "./outpost demo returns with the node Ready"; else
+  fail "./outpost demo returns with the node Ready" "$(tail -5 "$ROOT/karaf-assembly/target/e2e-console-demo.log")"; summary e2e; exit 1; fi
+check "the demo prints the console's URL" grep -q "web console: $URL/" "$ROOT/karaf-assembly/target/e2e-console-demo.log"
+wait_for 60 "the console answers over HTTPS" bash -c "[ \"\$(curl -sk -o /dev/null -w '%{http_code}' $URL/)\" = 200 ]"
+check "plain HTTP gets no page" bash -c "! curl -s --max-time 5 http://127.0.0.1:$OUTPOST_CONSOLE_PORT/ | grep -q html"
+cert="$(echo | openssl s_client -connect 127.0.0.1:$OUTPOST_CONSOLE_PORT 2>/dev/null | openssl x509 -noout -text 2>/dev/null)"
+check "the self-signed certificate is EC P-256" contains "$cert" "prime256v1"
+check "its key is under the gateway's data directory, owner-only" test "$(stat -c %a "$OUTPOST_HOME/gateway/data/outpost/console/console.key")" = 600
+
+echo "== the API's rules (curl)"
+PW="$(cat "$OUTPOST_HOME/gateway/.password")"
+J="$OUTPOST_HOME/cookies"
+check "without a session the API answers 401 with a JSON error" contains "$(C "$URL/api/status")" '"error":"not logged in'
+login="$(C -c "$J" -X POST "$URL/api/login" -d "{\"username\":\"karaf\",\"password\":\"$PW\"}")"
+check "login with the generated password works and demands a new one" contains "$login" '"mustChangePassword":true'
+check "the session cookie is HttpOnly, Secure, SameSite=Strict" bash -c "curl -sk -D - -o /dev/null -X POST '$URL/api/login' -d '{\"username\":\"karaf\",\"password\":\"$PW\"}' | grep -i '^set-cookie:' | grep -q 'HttpOnly; Secure; SameSite=Strict'"
+check "until then the API refuses everything else" contains "$(C -b "$J" "$URL/api/status")" "change your password first"
+check "a state-changing request without the CSRF token is refused (403, JSON)" bash -c \
+  "[ \"\$(curl -sk -b '$J' -o /dev/null -w '%{http_code}' -X POST '$URL/api/password' -d '{}')\" = 403 ] && curl -sk -b '$J' -X POST '$URL/api/password' -d '{}' | grep -q 'missing or wrong CSRF token'"
+check "a body over the size cap is refused with 413" test "$(head -c 2000000 /dev/zero | tr '\0' 'a' | curl -sk -o /dev/null -w '%{http_code}' -X POST "$URL/api/login" --data-binary @-)" = 413
+for i in 1 2 3 4 5; do C -X POST "$URL/api/login" -d '{"username":"intruder","password":"guess'$i'"}' >/dev/null; done
+locked="$(C -X POST "$URL/api/login" -d '{"username":"intruder","password":"guess6"}')"
+check "after 5 wrong passwords the user name is locked out (429)" contains "$locked" "too many failed logins for intruder"
+check "the lockout is logged" grep -q "failed login for 'intruder'" "$OUTPOST_HOME/gateway/data/log/karaf.log"
+
+wait_for 60 "the demo's simulated device reached the gateway (the Devices page lists it)" bash -c "'$OUT' shell gateway outpost:devices | grep -q thermometer-1"
+
+echo "== in chromium (Selenium WebDriver, tests/console-browser)"
+NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+rm -rf "$ROOT/tests/console-browser/target/failsafe-reports"
+(cd "$ROOT" && ./mvnw -B -o -q -f tests/console-browser/pom.xml verify -DskipITs=false -Dconsole.url="$URL/" -Dconsole.user=karaf \
+  -Dconsole.password="$PW" -Dconsole.newPassword="$NEWPW" -Dconsole.screenshots="$ROOT/docs/screenshots") \
+  >"$ROOT/karaf-assembly/target/e2e-console-browser.log" 2>&1
+results="$(python3 - "$ROOT/tests/console-browser/target/failsafe-reports" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+for p in sorted(glob.glob(sys.argv[1] + '/TEST-*.xml')):
+    for tc in ET.parse(p).getroot().iter('testcase'):
+        bad = tc.find('failure') if tc.find('failure') is not None else tc.find('error')
+        skipped = tc.find('skipped') is not None
+        msg = '' if bad is None else (bad.get('message') or '').replace('\n', ' ')[:300]
+        print(('FAIL' if bad is not None or skipped else 'PASS') + '\t' + tc.get('name') + '\t' + ('skipped' if skipped else msg))
+PY
+)"
+if [ -z "$results" ]; then fail "the browser test ran" "$(tail -20 "$ROOT/karaf-assembly/target/e2e-console-browser.log")"; fi
+while IFS=$'\t' read -r verdict name msg; do
+  [ -n "$verdict" ] || continue
+  if [ "$verdict" = PASS ]; then pass "browser: $name"; else fail "browser: $name" "$msg"; fi
+done <<<"$results"
+
+echo "== what the browser changed, seen from outside"
+askpass="$OUTPOST_HOME/askpass"
+pwssh() { # password command: an SSH login with a password, no key
+  printf '#!/bin/sh\necho %s\n' "$1" >"$askpass"; chmod 700 "$askpass"
+  SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive -o NumberOfPasswordPrompts=1 \
+    -o ConnectTimeout=10 -p "$OUTPOST_GATEWAY_SSH_PORT" karaf@127.0.0.1 "$2" </dev/null
+}
+check "SSH accepts the password chosen in the browser (one realm: etc/users.properties)" contains "$(pwssh "$NEWPW" "bundle:list -s -t 0 | grep outpost.edge.console" 2>&1)" "Active"
+old_pw_refused() { ! pwssh "$PW" "bundle:list -t 0" >/dev/null 2>&1; }
+check "SSH no longer accepts the generated password" old_pw_refused
+check "the setting changed in the browser is in etc/io.outpost.edge.node.cfg" grep -Eq '^statusUpdateSeconds *= *I?"?7"?' "$OUTPOST_HOME/gateway/etc/io.outpost.edge.node.cfg"
+check "the feature installed in the browser is installed (feature:list -i)" contains "$("$OUT" shell gateway "feature:list -i" 2>&1)" "instance"
+for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices; do
+  check "screenshot docs/screenshots/$s.png was written" test -s "$ROOT/docs/screenshots/$s.png"
+done
+check "a config snapshot was taken before the change" bash -c "ls '$OUTPOST_HOME/gateway/data/outpost/console/snapshots/' | grep -q json"
+
+summary e2e

@@ -1,0 +1,204 @@
+package io.outpost.tests.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The gateway's web console in Debian's chromium, as a technician uses it: log in with the
+ * generated password, be made to choose a new one, see the status with the cloud link, change a
+ * setting (and see a wrong value refused next to its field), install a feature, read the logs.
+ * Each page is photographed into docs/screenshots/. The steps depend on each other, so they run
+ * in order against one browser.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserIT {
+    private static final String URL = required("console.url");
+    private static final String USER = System.getProperty("console.user", "karaf");
+    private static ChromeDriver browser;
+    private static WebDriverWait wait;
+    private static Path shots;
+
+    private static String required(String name) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank() || v.startsWith("${")) {
+            throw new IllegalStateException("-D" + name + " is required: run karaf-assembly/src/test/e2e/console.sh");
+        }
+        return v;
+    }
+
+    @BeforeAll
+    static void openBrowser() throws Exception {
+        shots = Path.of(required("console.screenshots"));
+        Files.createDirectories(shots);
+        // Debian's chromedriver and chromium; nothing is downloaded (Selenium Manager stays unused)
+        System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary("/usr/bin/chromium");
+        Path profile = Files.createTempDirectory("console-chromium");
+        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile,
+                "--window-size=1280,900");
+        o.setAcceptInsecureCerts(true); // the console's certificate is self-signed
+        browser = new ChromeDriver(ChromeDriverService.createDefaultService(), o);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    private static WebElement visible(String id) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(id)));
+    }
+
+    private static void textIn(String id, String text) {
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id(id), text));
+    }
+
+    private static void type(String id, String text) {
+        WebElement e = visible(id);
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    private static void shot(String name) throws Exception {
+        Thread.sleep(300); // let the last layout settle; the screenshot is documentation, not an assertion
+        Path tmp = browser.getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(tmp, shots.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    @Order(1)
+    void aWrongPasswordIsRefusedOnTheLoginPage() throws Exception {
+        browser.get(URL);
+        type("username", USER);
+        type("password", "not-the-password");
+        visible("login-submit").click();
+        textIn("login-error", "wrong user name or password");
+        shot("login");
+    }
+
+    @Test
+    @Order(2)
+    void theFirstLoginForcesANewPassword() throws Exception {
+        type("password", required("console.password"));
+        visible("login-submit").click();
+        visible("password-form");
+        type("current-password", required("console.password"));
+        type("new-password", "short");
+        type("confirm-password", "short");
+        visible("password-submit").click();
+        textIn("new-password-error", "at least 10 characters");
+        shot("change-password");
+        String fresh = required("console.newPassword");
+        type("new-password", fresh);
+        type("confirm-password", fresh);
+        visible("password-submit").click();
+        visible("status-node");
+        assertTrue(browser.findElement(By.id("nav")).isDisplayed(), "the menu appears once the password is changed");
+    }
+
+    @Test
+    @Order(3)
+    void theStatusPageShowsTheNodeAndItsCloudLinkLive() throws Exception {
+        textIn("status-link-state", "CONNECTED");
+        assertTrue(!visible("status-node").getText().isBlank());
+        textIn("status-updated", "live");
+        assertTrue(visible("status-memory").getText().contains("free of"));
+        assertTrue(visible("status-console-cert").getText().contains("self-signed"));
+        String first = visible("status-updated").getText();
+        wait.until(d -> !d.findElement(By.id("status-updated")).getText().equals(first)); // server-sent events update the page
+        shot("status");
+        browser.manage().window().setSize(new Dimension(412, 915)); // a phone
+        Thread.sleep(500);
+        assertTrue(visible("status-link-state").isDisplayed());
+        shot("status-phone");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+    }
+
+    @Test
+    @Order(4)
+    void aSettingIsChangedAndAWrongValueIsRefusedNextToItsField() throws Exception {
+        visible("nav-config").click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("a[data-pid='io.outpost.edge.node']")));
+        shot("configuration");
+        browser.findElement(By.cssSelector("a[data-pid='io.outpost.edge.node']")).click();
+        type("field-statusUpdateSeconds", "0");
+        visible("config-apply").click();
+        textIn("error-statusUpdateSeconds", "must be at least 1");
+        assertTrue(visible("field-statusUpdateSeconds").getAttribute("class").contains("invalid"));
+        type("field-statusUpdateSeconds", "ten");
+        visible("config-apply").click();
+        textIn("error-statusUpdateSeconds", "must be a whole number, not 'ten'");
+        browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", visible("field-statusUpdateSeconds"));
+        shot("configuration-invalid");
+        type("field-statusUpdateSeconds", "7");
+        visible("config-apply").click();
+        textIn("config-message", "Applied.");
+        assertEquals("", browser.findElement(By.id("error-statusUpdateSeconds")).getText(), "the error is gone");
+        browser.navigate().refresh();
+        wait.until(d -> "7".equals(d.findElement(By.id("field-statusUpdateSeconds")).getAttribute("value")));
+        browser.executeScript("window.scrollTo(0, 0)");
+        shot("configuration-form");
+    }
+
+    @Test
+    @Order(5)
+    void aFeatureIsInstalledFromTheGatewaysRepository() throws Exception {
+        visible("nav-bundles").click();
+        type("feature-filter", "instance");
+        visible("feature-install-instance").click();
+        textIn("features-message", "instance installed");
+        visible("feature-uninstall-instance");
+        shot("bundles-features");
+    }
+
+    @Test
+    @Order(6)
+    void theLogPageShowsRecentLinesAndFollowsNewOnes() throws Exception {
+        visible("nav-logs").click();
+        wait.until(d -> d.findElements(By.cssSelector("#log-lines div")).size() > 3);
+        assertTrue(visible("log-lines").getText().contains("instance"), "the feature installation just done is in the log");
+        shot("logs");
+    }
+
+    @Test
+    @Order(7)
+    void theDevicesPageListsTheGatewaysDevices() throws Exception {
+        visible("nav-devices").click();
+        textIn("devices-table", "thermometer-1");
+        shot("devices");
+    }
+
+    @Test
+    @Order(8)
+    void loggingOutEndsTheSession() {
+        visible("logout").click();
+        visible("login-form");
+        browser.get(URL + "#/status");
+        visible("login-form");
+    }
+}
