@@ -134,4 +134,4 @@ f="$ROOT/bench/results/device-twin-$(date +%Y%m%d).md"
   echo "| $n | $p | $cyc | $offered | $rate | $p50 | $p90 | $p99 | $d50 | $d99 | $cpu | $rss |"
   echo
   echo "Latency: from the mapper's read (the twin's timestamp) to the Device status delivered by a watch. It includes waiting for the next report cycle (up to one cycle) and the twin's 100 ms tick. desired→reported: kubectl patch of desired.value until the watch shows the reported value ($K samples)."
-} | tee "$f"
+} | tee -a "$f"

@@ -62,6 +62,12 @@ public final class DevApiServer implements AutoCloseable {
             throw new IOException("could not create the initial namespaces: " + e.getMessage(), e);
         }
 
+        // The JDK's server writes headers and body separately; without TCP_NODELAY every response
+        // on a kept-alive connection waits ~40 ms for the client's delayed ACK (Nagle), which capped
+        // each client connection at ~25 requests a second. Read once, when the server class loads.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         this.http = HttpServer.create(new InetSocketAddress(options.bind(), options.port()), 128);
         String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
         this.url = "http://" + host + ":" + http.getAddress().getPort();
