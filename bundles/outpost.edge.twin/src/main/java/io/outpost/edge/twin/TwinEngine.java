@@ -50,6 +50,8 @@ final class TwinEngine implements DeviceTwin {
     static final String KIND = "twin";
     /** How often collected values of a device are written to the meta store, at most, in ms. */
     static final long FLUSH_INTERVAL = 2000;
+    /** How often an unchanged online state is sent again, to keep lastOnlineTime current, in ms. */
+    static final long STATE_REFRESH = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(TwinEngine.class);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -73,6 +75,7 @@ final class TwinEngine implements DeviceTwin {
         boolean inFlight;
         boolean stateInFlight;
         long persisted;
+        long stateSentAt;
 
         Twin(DeviceSpec spec) {
             this.spec = spec;
@@ -238,7 +241,12 @@ final class TwinEngine implements DeviceTwin {
             boolean changed = !t.state.state().equals(next.state()) || !t.state.reason().equals(next.reason());
             t.state = next;
             if (!changed) {
-                return next; // only lastOnline moved: kept in memory, written with the next change
+                // Only lastOnline moved: kept in memory; the cloud hears it once a minute so that
+                // status.lastOnlineTime stays current without a message per read.
+                if (online && !t.stateUnsent && clock.getAsLong() - t.stateSentAt >= STATE_REFRESH) {
+                    t.stateUnsent = true;
+                }
+                return next;
             }
             t.stateUnsent = true;
             persist(t);
@@ -332,6 +340,9 @@ final class TwinEngine implements DeviceTwin {
 
     private synchronized void stateDelivered(Twin t, DeviceState s, boolean ok) {
         t.stateInFlight = false;
+        if (ok) {
+            t.stateSentAt = clock.getAsLong();
+        }
         if (ok && t.state.equals(s)) {
             t.stateUnsent = false;
             t.dirty = true;

@@ -184,6 +184,24 @@ class TwinEngineTest {
     }
 
     @Test
+    void anUnchangedOnlineStateIsSentAgainEveryMinuteForLastOnline() throws Exception {
+        engine.deviceChanged(spec(""));
+        engine.updateState("default", "t1", "online", null);
+        engine.tick();
+        long sent = cloud.resources.stream().filter(r -> r.endsWith("/state/update")).count();
+        now.addAndGet(30_000);
+        engine.updateState("default", "t1", "online", null);
+        engine.tick();
+        assertEquals(sent, cloud.resources.stream().filter(r -> r.endsWith("/state/update")).count(), "not within the minute");
+        now.addAndGet(31_000);
+        engine.updateState("default", "t1", "online", null);
+        engine.tick();
+        assertEquals(sent + 1, cloud.resources.stream().filter(r -> r.endsWith("/state/update")).count());
+        JsonNode last = cloud.contents.get(cloud.contents.size() - 1);
+        assertEquals(KubeEdgeTime.format(now.get()), last.path("device").path("last_online").asText());
+    }
+
+    @Test
     void unknownStatesAreRefused() throws Exception {
         engine.deviceChanged(spec(""));
         assertEquals(400, assertThrows(TwinException.class, () -> engine.updateState("default", "t1", "sleepy", null)).code());
