@@ -314,22 +314,27 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
     @Override
     public void connected(NodeSession session) {
+        resync(session.nodeName());
+    }
+
+    /** Sends a gateway all its devices with their models, then the membership detail listing them. */
+    private void resync(String node) {
         if (devices == null) {
             return;
         }
         // A (re)connected gateway gets its devices again; what it has is replaced. Then the
         // membership detail lists them all, so the gateway drops devices deleted while it was away
-        // (KubeEdge's membership/detail result, sent unasked).
+        // (KubeEdge's membership/detail result, sent unasked and on request).
         ObjectNode detail = F.objectNode().put("event_id", UUID.randomUUID().toString()).put("timestamp", System.currentTimeMillis());
         ArrayNode list = detail.putArray("devices");
         for (GenericKubernetesResource d : devices.getStore().list()) {
-            if (session.nodeName().equals(nodeOf(d))) {
-                sendModelOf(session.nodeName(), d, Operations.INSERT);
-                send(session.nodeName(), object(Operations.INSERT, "device", d));
+            if (node.equals(nodeOf(d))) {
+                sendModelOf(node, d, Operations.INSERT);
+                send(node, object(Operations.INSERT, "device", d));
                 list.addObject().put("id", d.getMetadata().getNamespace() + "/" + d.getMetadata().getName()).put("name", d.getMetadata().getName());
             }
         }
-        send(session.nodeName(), Message.builder().source(Modules.DEVICE_CONTROLLER).group(Groups.TWIN).operation(Operations.UPDATE)
+        send(node, Message.builder().source(Modules.DEVICE_CONTROLLER).group(Groups.TWIN).operation(Operations.UPDATE)
                 .resource("membership/detail").content(detail).build());
     }
 
@@ -341,6 +346,12 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     public void handle(MessageContext ctx, Message m) {
         // node/<node>/device/<ns>/<name>/twin/edge_updated or node/<node>/device/<ns>/<name>/state/update
         String[] seg = m.resource().split("/");
+        if (m.resource().endsWith("/membership/detail")) {
+            // The gateway asks for its devices (after a connect, or when its device bundle started
+            // late): send them all again, with the detail. No answer, as in KubeEdge.
+            resync(ctx.nodeName());
+            return;
+        }
         boolean isTwin = seg.length == 7 && "twin".equals(seg[5]) && "edge_updated".equals(seg[6]);
         boolean isState = seg.length == 7 && "state".equals(seg[5]) && "update".equals(seg[6]);
         if (!"device".equals(seg.length > 2 ? seg[2] : "") || !isTwin && !isState) {

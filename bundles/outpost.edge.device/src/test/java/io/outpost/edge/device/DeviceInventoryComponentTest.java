@@ -119,6 +119,42 @@ class DeviceInventoryComponentTest {
     }
 
     @Test
+    void asksForTheMembershipDetailWhenTheLinkComesUp() {
+        List<Message> sent = new ArrayList<>();
+        new MembershipHandler(inventory).linkUp(new io.outpost.hub.api.EdgeHub() {
+            @Override
+            public String nodeName() {
+                return "gw";
+            }
+
+            @Override
+            public io.outpost.hub.api.LinkStatus status() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean send(Message message) {
+                return sent.add(message);
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Message> request(Message message, java.time.Duration timeout) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void join(String cloudAddress, String token) {
+                throw new UnsupportedOperationException();
+            }
+        });
+        assertEquals(1, sent.size());
+        assertEquals("membership/detail", sent.get(0).resource());
+        assertEquals("get", sent.get(0).operation());
+        assertEquals("twin", sent.get(0).source(), "KubeEdge's cloud hub routes device messages by source twin");
+        assertEquals("gw", sent.get(0).content().path("group_id").asText());
+    }
+
+    @Test
     void refusesMalformedMessages() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> send("insert", "default/device", json("{}")));
         assertThrows(IllegalArgumentException.class, () -> send("insert", "default/device/x", json("null")));
