@@ -2,7 +2,9 @@
 # End-to-end: a pod on the gateway (issue 3), as a user runs one. The demo (cloud, development
 # API server, gateway), the gateway's pod manager installed from system/ and pointed at the
 # containerd of .ci/containerd; kubectl apply of examples/pods/busybox.yaml, Running with a pod
-# IP in `kubectl get pod -o wide` and real container status; kubectl delete stops it.
+# IP in `kubectl get pod -o wide` and real container status; a restarted gateway re-adopts the
+# running container; kubectl delete stops it; a pod deleted while the gateway is down is stopped
+# when the gateway comes back.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -53,9 +55,35 @@ check "startTime is set" bash -c 'P {.status.startTime} | grep -Eq "^[0-9]{4}-.*
 cid="$(P '{.status.containerStatuses[0].containerID}' | sed 's#containerd://##')"
 check "the container runs in containerd" bash -c "ctr --address '$SOCKET' -n k8s.io tasks ls 2>/dev/null | grep -q '^$cid .*RUNNING'"
 
+running_ids() { ctr --address "$SOCKET" -n k8s.io containers ls 2>/dev/null | grep -c "outpost.local/busybox" || true; }
+echo "== the gateway restarts: the pod keeps running and is adopted, not recreated"
+n_before="$(running_ids)"
+"$OUT" stop gateway >/dev/null 2>&1
+check "the container runs on while the gateway is down" bash -c "ctr --address '$SOCKET' -n k8s.io tasks ls 2>/dev/null | grep -q '^$cid .*RUNNING'"
+if "$OUT" start gateway >"$ROOT/karaf-assembly/target/e2e-pods-restart.log" 2>&1; then pass "the gateway starts again"; else
+  fail "the gateway starts again" "$(tail -5 "$ROOT/karaf-assembly/target/e2e-pods-restart.log")"; fi
+wait_for 90 "the pod manager passed over the pod again (log: sandbox adopted, no new container)" \
+  bash -c "grep -q 'pod default/busybox' '$OUTPOST_HOME/gateway/data/log/karaf.log' 2>/dev/null; '$OUT' shell gateway 'service:list io.outpost.hub.api.LinkListener' 2>&1 | grep -q PodManagerComponent"
+sleep 5
+check "same container id, restartCount 0, Running" bash -c \
+  '[ "$(P {.status.containerStatuses[0].containerID})" = "containerd://'"$cid"'" ] && [ "$(P {.status.containerStatuses[0].restartCount})" = 0 ] && [ "$(P {.status.phase})" = Running ]'
+check "no container was created in containerd" test "$(running_ids)" = "$n_before"
+
 echo "== kubectl delete stops it and the object goes"
 K delete pod busybox --wait=false >/dev/null 2>&1
 wait_for 30 "the pod is gone from the API" bash -c '! K get pod busybox >/dev/null 2>&1'
 wait_for 30 "the container is gone from containerd" bash -c "! ctr --address '$SOCKET' -n k8s.io containers ls -q 2>/dev/null | grep -q '^$cid$'"
+
+echo "== a pod deleted while the gateway is down is stopped when it returns"
+sed "s/nodeName: gateway-1/nodeName: $OUTPOST_GATEWAY_NAME/" "$ROOT/examples/pods/busybox.yaml" | K apply --validate=false -f - >/dev/null
+wait_for 60 "a new busybox pod is Running" bash -c '[ "$(P {.status.phase})" = Running ] && P {.status.containerStatuses[0].containerID} | grep -q containerd://'
+cid2="$(P '{.status.containerStatuses[0].containerID}' | sed 's#containerd://##')"
+"$OUT" stop gateway >/dev/null 2>&1
+K delete pod busybox --wait=false >/dev/null 2>&1
+wait_for 30 "deleted in the API while the gateway is down" bash -c '! K get pod busybox >/dev/null 2>&1'
+check "its container still runs (nobody told the gateway yet)" bash -c "ctr --address '$SOCKET' -n k8s.io tasks ls 2>/dev/null | grep -q '^$cid2 .*RUNNING'"
+"$OUT" start gateway >>"$ROOT/karaf-assembly/target/e2e-pods-restart.log" 2>&1
+wait_for 90 "back online, the gateway stops and removes it (the cloud's pod list no longer names it)" \
+  bash -c "! ctr --address '$SOCKET' -n k8s.io containers ls -q 2>/dev/null | grep -q '^$cid2$'"
 
 summary e2e

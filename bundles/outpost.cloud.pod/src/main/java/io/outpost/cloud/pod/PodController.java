@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * becomes a merge patch of the pod's status; {@code delete <ns>/pod/<name>} (the gateway has
  * stopped a pod that is being deleted) removes the object, as the kubelet's final delete does.
  *
- * <p>Not yet: deletes that happen while a gateway is away (needs the durable record of what each
- * node acknowledged, see issue 3).
+ * <p>Deletes that happen while a gateway is away reach it through the pod list sent after the
+ * inserts on connect ({@link PodMessages#podList}). Not yet: the durable record of what each node
+ * acknowledged (issue 3), so a cloud restart resends everything.
  */
 @Component(service = {NodeSessionListener.class, MessageHandler.class}, immediate = true,
         property = {MessageHandler.GROUP + "=" + Groups.RESOURCE,
@@ -95,7 +96,12 @@ public class PodController implements NodeSessionListener, MessageHandler {
         }
     }
 
-    private void changed(Pod before, Pod after) {
+    /**
+     * Synchronized with {@link #connected}: a node's resend (inserts, then the pod list) must not
+     * interleave with the informer's own sends, or an insert could overtake a list that does not
+     * name its pod yet, and the gateway would drop it.
+     */
+    private synchronized void changed(Pod before, Pod after) {
         JsonNode b = before == null ? null : JSON.valueToTree(before);
         JsonNode a = after == null ? null : JSON.valueToTree(after);
         String oldNode = PodMessages.nodeOf(b);
@@ -122,17 +128,21 @@ public class PodController implements NodeSessionListener, MessageHandler {
     }
 
     @Override
-    public void connected(NodeSession session) {
+    public synchronized void connected(NodeSession session) {
         SharedIndexInformer<Pod> informer = pods;
         if (informer == null) {
             return;
         }
+        java.util.List<JsonNode> mine = new java.util.ArrayList<>();
         for (Pod p : informer.getStore().list()) {
             JsonNode pod = JSON.valueToTree(p);
             if (session.nodeName().equals(PodMessages.nodeOf(pod))) {
+                mine.add(pod);
                 send(session.nodeName(), PodMessages.downstream(Operations.INSERT, pod));
             }
         }
+        // Then the full list, so the gateway drops the pods deleted while it was away.
+        send(session.nodeName(), PodMessages.podList(mine));
     }
 
     @Override

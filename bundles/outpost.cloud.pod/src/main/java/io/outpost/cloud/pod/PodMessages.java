@@ -19,6 +19,8 @@ import java.util.List;
  * array of them (the Go field names, no json tags).
  */
 final class PodMessages {
+    /** The resource of the list of a node's pods sent after its inserts on connect (see {@link #podList}). */
+    static final String POD_LIST_RESOURCE = "_/podlist";
     /** Largest number of pod statuses accepted in one upstream message. */
     static final int MAX_STATUSES = 1000;
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -43,6 +45,23 @@ final class PodMessages {
         return Message.builder().source(Modules.EDGE_CONTROLLER).group(Groups.RESOURCE).operation(operation)
                 .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD + "/" + meta.path("name").asText())
                 .resourceVersion(meta.path("resourceVersion").asText("")).content(pod).build();
+    }
+
+    /**
+     * Every pod bound to a node, sent after the inserts when the node connects: {@code update
+     * _/podlist} with {@code [{namespace, name, uid}]}. The gateway drops the pods it has that are
+     * not listed — deleted while it was away. (KubeEdge's reliable sync does this with its
+     * ObjectSync records; this list is the simple stand-in until Outpost has them.)
+     */
+    static Message podList(List<JsonNode> pods) {
+        com.fasterxml.jackson.databind.node.ArrayNode list = F.arrayNode();
+        for (JsonNode p : pods) {
+            JsonNode meta = p.path("metadata");
+            list.addObject().put("namespace", meta.path("namespace").asText()).put("name", meta.path("name").asText())
+                    .put("uid", meta.path("uid").asText());
+        }
+        return Message.builder().source(Modules.EDGE_CONTROLLER).group(Groups.RESOURCE).operation(io.outpost.hub.api.Operations.UPDATE)
+                .resource(POD_LIST_RESOURCE).content(list).build();
     }
 
     /**

@@ -74,4 +74,15 @@ class PodMessagesTest {
         assertEquals(List.of("example.com/Gate", "Ready", "PodScheduled"), types);
         assertEquals("t", st.path("conditions").get(2).path("lastTransitionTime").asText());
     }
+
+    @Test
+    void podListNamesEveryPodOfTheNode() throws Exception {
+        Message m = PodMessages.podList(List.of(json("{'metadata':{'namespace':'a','name':'p1','uid':'u1'}}"),
+                json("{'metadata':{'namespace':'b','name':'p2','uid':'u2'}}")));
+        assertEquals("_/podlist", m.resource());
+        assertEquals("update", m.operation());
+        assertEquals("resource", m.group());
+        assertEquals(json("[{'namespace':'a','name':'p1','uid':'u1'},{'namespace':'b','name':'p2','uid':'u2'}]"), m.content());
+        assertEquals(json("[]"), PodMessages.podList(List.of()).content());
+    }
 }

@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PodManager {
     static final String KIND = "pod";
+    /** KubeEdge's resource type for a list of pods; here the cloud's list of this node's pods. */
+    static final String POD_LIST = "podlist";
+    static final int MAX_LIST = 10_000;
     /** Set on a stored pod the cloud deleted, so the gateway does not ask the cloud to delete it again. */
     static final String DELETED_IN_CLOUD = "outpost.io/deleted-in-cloud";
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(10);
@@ -102,6 +105,9 @@ final class PodManager {
      */
     boolean accept(String nodeName, Message m) {
         Resource r = Resource.parse(m.resource());
+        if (POD_LIST.equals(r.type())) {
+            return retainOnly(m);
+        }
         if (r.namespace().isEmpty() || r.name().isEmpty() || !ResourceTypes.POD.equals(r.type())) {
             throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/pod/<name>");
         }
@@ -149,6 +155,40 @@ final class PodManager {
             }
             default -> throw new IllegalArgumentException("operation '" + m.operation() + "' on pods is not supported; use insert, update or delete");
         }
+    }
+
+    /**
+     * The cloud's list of every pod bound to this node ({@code update _/podlist}, content {@code
+     * [{namespace, name, uid}]}), sent after its inserts on connect: a stored pod it does not
+     * name was deleted while the gateway was away, and is stopped like a delete from the cloud.
+     */
+    private boolean retainOnly(Message m) {
+        JsonNode list = m.content();
+        if (!list.isArray()) {
+            throw new IllegalArgumentException("a podlist must carry an array of {namespace, name, uid}");
+        }
+        if (list.size() > MAX_LIST) {
+            throw new IllegalArgumentException("a podlist names " + list.size() + " pods; at most " + MAX_LIST);
+        }
+        Set<String> listed = new HashSet<>();
+        for (JsonNode e : list) {
+            listed.add(e.path("namespace").asText() + "/" + e.path("name").asText() + "/" + e.path("uid").asText());
+        }
+        boolean changed = false;
+        for (StoredObject o : store.list(KIND)) {
+            JsonNode pod = o.value();
+            if (!listed.contains(o.key() + "/" + PodSpecs.uid(pod)) && !pod.path("metadata").has("deletionTimestamp")) {
+                LOG.info("pod {} is no longer bound to this gateway (deleted while away): stopping it", o.key());
+                ObjectNode marked = pod.deepCopy();
+                ObjectNode meta = (ObjectNode) marked.get("metadata");
+                meta.put("deletionTimestamp", now().toString());
+                (meta.path("annotations").isObject() ? (ObjectNode) meta.get("annotations") : meta.putObject("annotations"))
+                        .put(DELETED_IN_CLOUD, "true");
+                store.put(KIND, o.key(), marked, o.resourceVersion());
+                changed = true;
+            }
+        }
+        return changed;
     }
 
     /** Resource versions are opaque but numeric in practice; only numeric ones are compared. */

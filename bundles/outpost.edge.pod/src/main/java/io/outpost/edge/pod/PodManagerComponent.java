@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * every two seconds and right after each message, and sends statuses through the edge hub.
  */
 @Component(service = {MessageHandler.class, LinkListener.class}, immediate = true,
-        property = {MessageHandler.GROUP + "=" + Groups.RESOURCE, MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.POD})
+        property = {MessageHandler.GROUP + "=" + Groups.RESOURCE, MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.POD,
+                MessageHandler.RESOURCE_TYPE + "=" + PodManager.POD_LIST})
 public class PodManagerComponent implements MessageHandler, LinkListener {
     private static final Logger LOG = LoggerFactory.getLogger(PodManagerComponent.class);
     private static final long PERIOD_SECONDS = 2;

@@ -321,4 +321,26 @@ class PodManagerTest {
         manager.reconcile();
         assertEquals(n + 1, upstream.size());
     }
+
+    @Test
+    void podsMissingFromTheCloudsListAreStopped() throws Exception {
+        manager.accept("gw1", msg("insert", pod("kept", "Always"), "5"));
+        manager.accept("gw1", msg("insert", pod("gone", "Always"), "5"));
+        manager.reconcile();
+        assertEquals(2, runtime.sandboxes.size());
+        JsonNode list = JSON.readTree("[{\"namespace\":\"default\",\"name\":\"kept\",\"uid\":\"uid-kept\"}]");
+        Message m = Message.builder().operation("update").group("resource").resource("_/podlist").content(list).build();
+        assertTrue(manager.accept("gw1", m));
+        assertFalse(manager.accept("gw1", m), "a second list changes nothing");
+        int before = upstream.size();
+        manager.reconcile();
+        assertTrue(store.get(PodManager.KIND, "default/gone").isEmpty());
+        assertTrue(store.get(PodManager.KIND, "default/kept").isPresent());
+        assertEquals(1, runtime.sandboxes.size());
+        assertTrue(upstream.subList(before, upstream.size()).stream().noneMatch(x -> x.operation().equals("delete")),
+                "the cloud deleted it already");
+        var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1",
+                Message.builder().operation("update").resource("_/podlist").content(JSON.createObjectNode()).build()));
+        assertTrue(e.getMessage().contains("array"), e.getMessage());
+    }
 }
