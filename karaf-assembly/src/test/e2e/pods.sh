@@ -4,7 +4,7 @@
 # containerd of .ci/containerd; kubectl apply of examples/pods/busybox.yaml, Running with a pod
 # IP in `kubectl get pod -o wide` and real container status; a restarted gateway re-adopts the
 # running container; kubectl delete stops it; a pod deleted while the gateway is down is stopped
-# when the gateway comes back.
+# when the gateway comes back, and only then leaves the API.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -80,10 +80,13 @@ wait_for 60 "a new busybox pod is Running" bash -c '[ "$(P {.status.phase})" = R
 cid2="$(P '{.status.containerStatuses[0].containerID}' | sed 's#containerd://##')"
 "$OUT" stop gateway >/dev/null 2>&1
 K delete pod busybox --wait=false >/dev/null 2>&1
-wait_for 30 "deleted in the API while the gateway is down" bash -c '! K get pod busybox >/dev/null 2>&1'
+wait_for 30 "the API marks it deleted and keeps it until the gateway confirms" bash -c 'P {.metadata.deletionTimestamp} | grep -q T'
 check "its container still runs (nobody told the gateway yet)" bash -c "ctr --address '$SOCKET' -n k8s.io tasks ls 2>/dev/null | grep -q '^$cid2 .*RUNNING'"
 "$OUT" start gateway >>"$ROOT/karaf-assembly/target/e2e-pods-restart.log" 2>&1
-wait_for 90 "back online, the gateway stops and removes it (the cloud's pod list no longer names it)" \
+wait_for 90 "back online, the gateway stops and removes the container" \
   bash -c "! ctr --address '$SOCKET' -n k8s.io containers ls -q 2>/dev/null | grep -q '^$cid2$'"
+wait_for 30 "and the object goes from the API once the gateway confirmed" bash -c '! K get pod busybox >/dev/null 2>&1'
+check "no error was exchanged about pods (ACKs are not handled as requests)" bash -c \
+  "! grep -hE 'error for default/pod|handling .*default/pod/busybox.* failed' '$OUTPOST_HOME/gateway/data/log/karaf.log' '$OUTPOST_HOME/cloud/data/log/karaf.log'"
 
 summary e2e

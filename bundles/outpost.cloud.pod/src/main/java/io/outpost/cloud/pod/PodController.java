@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 @Component(service = {NodeSessionListener.class, MessageHandler.class}, immediate = true,
         property = {MessageHandler.GROUP + "=" + Groups.RESOURCE,
                 MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.POD_STATUS,
-                MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.POD})
+                MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.POD,
+                MessageHandler.RESOURCE_TYPE + "=" + PodMessages.POD_LIST})
 public class PodController implements NodeSessionListener, MessageHandler {
     private static final Logger LOG = LoggerFactory.getLogger(PodController.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,7 +129,12 @@ public class PodController implements NodeSessionListener, MessageHandler {
     }
 
     @Override
-    public synchronized void connected(NodeSession session) {
+    public void connected(NodeSession session) {
+        resend(session.nodeName());
+    }
+
+    /** Every pod of the node as an insert, then the list of them all. */
+    private synchronized void resend(String node) {
         SharedIndexInformer<Pod> informer = pods;
         if (informer == null) {
             return;
@@ -136,13 +142,13 @@ public class PodController implements NodeSessionListener, MessageHandler {
         java.util.List<JsonNode> mine = new java.util.ArrayList<>();
         for (Pod p : informer.getStore().list()) {
             JsonNode pod = JSON.valueToTree(p);
-            if (session.nodeName().equals(PodMessages.nodeOf(pod))) {
+            if (node.equals(PodMessages.nodeOf(pod))) {
                 mine.add(pod);
-                send(session.nodeName(), PodMessages.downstream(Operations.INSERT, pod));
+                send(node, PodMessages.downstream(Operations.INSERT, pod));
             }
         }
         // Then the full list, so the gateway drops the pods deleted while it was away.
-        send(session.nodeName(), PodMessages.podList(mine));
+        send(node, PodMessages.podList(mine));
     }
 
     @Override
@@ -151,7 +157,18 @@ public class PodController implements NodeSessionListener, MessageHandler {
 
     @Override
     public void handle(MessageContext ctx, Message m) {
+        if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
+            return; // the gateway's ACK of a pod message: nothing is tracked yet (no per-node queue)
+        }
         Resource r = Resource.parse(m.resource());
+        if (PodMessages.POD_LIST.equals(r.type())) {
+            if (!Operations.QUERY.equals(m.operation())) {
+                throw new IllegalArgumentException("a gateway may only 'query' its podlist, not '" + m.operation() + "'");
+            }
+            // The gateway's pod manager started after the link came up and missed the resend on connect.
+            resend(ctx.nodeName());
+            return;
+        }
         if (r.namespace().isEmpty()) {
             throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/" + r.type() + "[/<name>]");
         }

@@ -20,7 +20,8 @@ import java.util.List;
  */
 final class PodMessages {
     /** The resource of the list of a node's pods sent after its inserts on connect (see {@link #podList}). */
-    static final String POD_LIST_RESOURCE = "_/podlist";
+    static final String POD_LIST = "podlist";
+    static final String POD_LIST_RESOURCE = "_/" + POD_LIST;
     /** Largest number of pod statuses accepted in one upstream message. */
     static final int MAX_STATUSES = 1000;
     private static final JsonNodeFactory F = JsonNodeFactory.instance;

@@ -104,6 +104,9 @@ final class PodManager {
      * @throws IllegalArgumentException saying what to fix
      */
     boolean accept(String nodeName, Message m) {
+        if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
+            return false; // answers to what this gateway sent (the cloud's "OK"): nothing to store
+        }
         Resource r = Resource.parse(m.resource());
         if (POD_LIST.equals(r.type())) {
             return retainOnly(m);
@@ -198,6 +201,15 @@ final class PodManager {
         } catch (NumberFormatException e) {
             return false;
         }
+    }
+
+    /**
+     * Asks the cloud for every pod of this node (inserts, then the pod list): the pod manager may
+     * start after the link came up and so miss the cloud's resend on connect.
+     */
+    static Message podListQuery() {
+        return Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.QUERY)
+                .resource("_/" + POD_LIST).build();
     }
 
     /** Forgets what was sent, so every status goes out again (after the link came back). */

@@ -84,6 +84,10 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
 
     @Override
     public void handle(MessageContext ctx, Message m) {
+        if (m.isResponse() || "error".equals(m.operation())) {
+            manager.accept(ctx.nodeName(), m);
+            return; // never answer an answer
+        }
         manager.accept(ctx.nodeName(), m);
         ctx.reply(m.response(TextNode.valueOf("OK")));
         reconcileSoon();
@@ -93,6 +97,7 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
     public void linkUp(EdgeHub h) {
         hub = h;
         manager.resendAll();
+        h.send(PodManager.podListQuery());
         reconcileSoon();
     }
 }

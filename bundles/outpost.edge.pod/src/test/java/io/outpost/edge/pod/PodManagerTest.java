@@ -343,4 +343,16 @@ class PodManagerTest {
                 Message.builder().operation("update").resource("_/podlist").content(JSON.createObjectNode()).build()));
         assertTrue(e.getMessage().contains("array"), e.getMessage());
     }
+
+    @Test
+    void answersFromTheCloudAreNotStoredAndThePodListQueryIsKubeEdgeShaped() throws Exception {
+        Message insert = msg("insert", pod("web", "Always"), "5");
+        assertFalse(manager.accept("gw1", insert.response(com.fasterxml.jackson.databind.node.TextNode.valueOf("OK"))));
+        assertFalse(manager.accept("gw1", Message.builder().operation("error").resource("default/pod/web").build()));
+        assertTrue(store.list(PodManager.KIND).isEmpty());
+        Message q = PodManager.podListQuery();
+        assertEquals("query", q.operation());
+        assertEquals("_/podlist", q.resource());
+        assertEquals("resource", q.group());
+    }
 }
