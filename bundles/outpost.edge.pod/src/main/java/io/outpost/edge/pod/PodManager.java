@@ -55,6 +55,8 @@ final class PodManager {
     static final String DELETED_IN_CLOUD = "outpost.io/deleted-in-cloud";
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(10);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A container that ran this long without exiting starts its back-off again from the first step (the kubelet's 2 × max). */
+    static final Duration BACKOFF_RESET = MAX_BACKOFF.multipliedBy(2);
     static final Duration PULL_TIMEOUT = Duration.ofMinutes(2);
     /** A status is sent again after this long even when unchanged, so a lost one heals. */
     static final Duration RESEND = Duration.ofSeconds(60);
@@ -301,7 +303,11 @@ final class PodManager {
             ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
             Waiting waiting = null;
             if (latest == null) {
-                waiting = start(pod, c, ready.id(), sandboxConfig, 0);
+                waiting = start(pod, c, ready.id(), sandboxConfig, 0, ready.ip());
+            } else if (latest.state() == ContainerStatus.State.RUNNING) {
+                if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
+                    backoffs.remove(uid + "/" + name);
+                }
             } else if (latest.state() == ContainerStatus.State.CREATED) {
                 waiting = startCreated(pod, c, latest);
             } else if (latest.state() != ContainerStatus.State.RUNNING && restarts(policy, latest.exitCode())) {
@@ -319,7 +325,7 @@ final class PodManager {
                     LOG.info("pod {}: restarting container {} (exit code {}, restart {})", PodSpecs.key(pod), name,
                             latest.exitCode(), latest.attempt() + 1);
                     previous = latest;
-                    waiting = start(pod, c, ready.id(), sandboxConfig, latest.attempt() + 1);
+                    waiting = start(pod, c, ready.id(), sandboxConfig, latest.attempt() + 1, ready.ip());
                 }
             }
             // Read again what start changed.
@@ -382,7 +388,7 @@ final class PodManager {
     }
 
     /** Makes sure the image is there, then creates and starts the container; says why it waits when it cannot. */
-    private Waiting start(JsonNode pod, JsonNode c, String sandboxId, PodSandboxConfig sandboxConfig, int attempt) {
+    private Waiting start(JsonNode pod, JsonNode c, String sandboxId, PodSandboxConfig sandboxConfig, int attempt, String podIp) {
         String image = c.path("image").asText();
         String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
         if (runtime.imageStatus(image) == null) {
@@ -402,7 +408,7 @@ final class PodManager {
                 return new Waiting("ErrImagePull", e.getMessage());
             }
         }
-        ContainerConfig config = PodSpecs.container(pod, c, attempt);
+        ContainerConfig config = PodSpecs.container(pod, c, attempt, podIp);
         String id;
         try {
             id = runtime.createContainer(sandboxId, config, sandboxConfig);

@@ -70,17 +70,46 @@ final class PodSpecs {
     }
 
     static ContainerConfig container(JsonNode pod, JsonNode c, int attempt) {
+        return container(pod, c, attempt, "");
+    }
+
+    /**
+     * @param podIp the sandbox's IP, for {@code fieldRef: status.podIP}; empty when not known
+     */
+    static ContainerConfig container(JsonNode pod, JsonNode c, int attempt, String podIp) {
         Map<String, String> labels = new LinkedHashMap<>(podLabels(pod));
         labels.put(LABEL_CONTAINER, c.path("name").asText());
         List<ContainerConfig.EnvVar> env = new ArrayList<>();
         for (JsonNode e : c.path("env")) {
-            // Only plain values for now; valueFrom (ConfigMap, Secret, downward API) comes with their sync.
+            // Plain values and the downward API's fieldRef; configMapKeyRef/secretKeyRef come with their sync.
             if (e.has("value") || !e.has("valueFrom")) {
                 env.add(new ContainerConfig.EnvVar(e.path("name").asText(), e.path("value").asText("")));
+            } else if (e.path("valueFrom").has("fieldRef")) {
+                String value = field(pod, e.path("valueFrom").path("fieldRef").path("fieldPath").asText(), podIp);
+                if (value != null) {
+                    env.add(new ContainerConfig.EnvVar(e.path("name").asText(), value));
+                }
             }
         }
         return new ContainerConfig(c.path("name").asText(), attempt, c.path("image").asText(), strings(c.path("command")),
                 strings(c.path("args")), env, List.of(), c.path("workingDir").asText(""), resources(c), labels, Map.of(), "");
+    }
+
+    /** The downward API fields a container can read from its environment; null for an unsupported path. */
+    static String field(JsonNode pod, String path, String podIp) {
+        JsonNode meta = pod.path("metadata");
+        return switch (path) {
+            case "metadata.name" -> meta.path("name").asText();
+            case "metadata.namespace" -> meta.path("namespace").asText();
+            case "metadata.uid" -> meta.path("uid").asText();
+            case "spec.nodeName" -> pod.path("spec").path("nodeName").asText();
+            case "spec.serviceAccountName" -> pod.path("spec").path("serviceAccountName").asText("");
+            case "status.podIP" -> podIp;
+            default -> {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("metadata\\.(labels|annotations)\\['([^']+)'\\]").matcher(path);
+                yield m.matches() ? meta.path(m.group(1)).path(m.group(2)).asText("") : null;
+            }
+        };
     }
 
     private static List<String> strings(JsonNode a) {

@@ -355,4 +355,40 @@ class PodManagerTest {
         assertEquals("_/podlist", q.resource());
         assertEquals("resource", q.group());
     }
+
+    @Test
+    void theBackOffStartsOverAfterALongRun() throws Exception {
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        runtime.exit(runtime.running("main").id(), 1);
+        manager.reconcile(); // restarted at once, back-off 10 s from now
+        clock.advance(Duration.ofMinutes(11));
+        manager.reconcile(); // ran 11 minutes: the back-off is forgotten
+        runtime.exit(runtime.running("main").id(), 1);
+        manager.reconcile(); // restarted; without the reset its next back-off would be 20 s, with it 10 s
+        runtime.exit(runtime.running("main").id(), 1);
+        clock.advance(Duration.ofSeconds(11));
+        manager.reconcile();
+        JsonNode cs = lastStatus("web").path("containerStatuses").get(0);
+        assertTrue(cs.path("state").has("running"), "back-off started over at 10 s: " + cs);
+        assertEquals(3, cs.path("restartCount").asInt());
+    }
+
+    @Test
+    void theDownwardApiFillsEnvironmentVariables() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ((ObjectNode) p.get("metadata")).putObject("labels").put("app", "demo");
+        var env = ((ObjectNode) p.at("/spec/containers/0")).putArray("env");
+        for (String[] f : new String[][] {{"POD", "metadata.name"}, {"NS", "metadata.namespace"}, {"NODE", "spec.nodeName"},
+                {"IP", "status.podIP"}, {"APP", "metadata.labels['app']"}, {"X", "status.nope"}}) {
+            env.addObject().put("name", f[0]).putObject("valueFrom").putObject("fieldRef").put("fieldPath", f[1]);
+        }
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        ContainerConfig cfg = runtime.configs.get(runtime.running("main").id());
+        String ip = lastStatus("web").path("podIP").asText();
+        assertEquals(List.of(new ContainerConfig.EnvVar("POD", "web"), new ContainerConfig.EnvVar("NS", "default"),
+                new ContainerConfig.EnvVar("NODE", "gw1"), new ContainerConfig.EnvVar("IP", ip),
+                new ContainerConfig.EnvVar("APP", "demo")), cfg.env());
+    }
 }
