@@ -1,0 +1,624 @@
+package io.outpost.edge.pod;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.hub.api.Groups;
+import io.outpost.hub.api.Message;
+import io.outpost.hub.api.Modules;
+import io.outpost.hub.api.Operations;
+import io.outpost.hub.api.Resource;
+import io.outpost.hub.api.ResourceTypes;
+import io.outpost.meta.api.MetaStore;
+import io.outpost.meta.api.StoredObject;
+import io.outpost.runtime.api.ContainerConfig;
+import io.outpost.runtime.api.ContainerRuntime;
+import io.outpost.runtime.api.ContainerRuntimeException;
+import io.outpost.runtime.api.ContainerStatus;
+import io.outpost.runtime.api.PodSandboxConfig;
+import io.outpost.runtime.api.PodSandboxStatus;
+import io.outpost.runtime.api.RuntimeHealth;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's pod manager, KubeEdge's edged without the kubelet: keeps the pods the cloud bound
+ * to this gateway in the meta store and makes the container runtime match them, level-based.
+ *
+ * <p>{@link #accept} stores a downstream pod message (the caller acknowledges it afterwards).
+ * {@link #reconcile} — always from one thread — reads every stored pod, finds its sandbox and
+ * containers again by the labels it gave them (so a restarted gateway adopts what runs instead of
+ * recreating it), creates what is missing, restarts exited containers per restartPolicy with
+ * back-off, stops pods being deleted with their grace period, removes sandboxes of pods it no
+ * longer has, and sends each pod's status upstream when it changed. No OSGi, tested alone.
+ */
+final class PodManager {
+    static final String KIND = "pod";
+    /** KubeEdge's resource type for a list of pods; here the cloud's list of this node's pods. */
+    static final String POD_LIST = "podlist";
+    static final int MAX_LIST = 10_000;
+    /** Set on a stored pod the cloud deleted, so the gateway does not ask the cloud to delete it again. */
+    static final String DELETED_IN_CLOUD = "outpost.io/deleted-in-cloud";
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(10);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A container that ran this long without exiting starts its back-off again from the first step (the kubelet's 2 × max). */
+    static final Duration BACKOFF_RESET = MAX_BACKOFF.multipliedBy(2);
+    static final Duration PULL_TIMEOUT = Duration.ofMinutes(2);
+    /** A status is sent again after this long even when unchanged, so a lost one heals. */
+    static final Duration RESEND = Duration.ofSeconds(60);
+    static final long DEFAULT_GRACE_SECONDS = 30;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    /** Where statuses go; returns false when the cloud is not reachable now. */
+    interface Upstream {
+        boolean send(Message m);
+    }
+
+    private record Backoff(Duration delay, Instant next) {
+    }
+
+    private record Sent(JsonNode status, Instant at) {
+    }
+
+    private record Waiting(String reason, String message) {
+    }
+
+    private final MetaStore store;
+    private final ContainerRuntime runtime;
+    private final Upstream upstream;
+    private final Clock clock;
+    private final Map<String, Backoff> backoffs = new HashMap<>();
+    private final Map<String, Sent> sent = new HashMap<>();
+    private final Map<String, ObjectNode> lastStatus = new HashMap<>();
+    private final Map<String, Instant> transitions = new HashMap<>();
+    private final Set<String> terminal = new HashSet<>();
+    private String runtimeName;
+    private volatile boolean resend;
+
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock) {
+        this.store = store;
+        this.runtime = runtime;
+        this.upstream = upstream;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores a downstream pod message: {@code insert|update|delete <ns>/pod/<name>}.
+     *
+     * @param nodeName this gateway's node name; a pod bound to another node is refused
+     * @return whether the store changed (a stale or repeated message does not change it)
+     * @throws IllegalArgumentException saying what to fix
+     */
+    boolean accept(String nodeName, Message m) {
+        if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
+            return false; // answers to what this gateway sent (the cloud's "OK"): nothing to store
+        }
+        Resource r = Resource.parse(m.resource());
+        if (POD_LIST.equals(r.type())) {
+            return retainOnly(m);
+        }
+        if (r.namespace().isEmpty() || r.name().isEmpty() || !ResourceTypes.POD.equals(r.type())) {
+            throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/pod/<name>");
+        }
+        String key = r.namespace() + "/" + r.name();
+        Optional<StoredObject> old = store.get(KIND, key);
+        switch (m.operation()) {
+            case Operations.INSERT, Operations.UPDATE -> {
+                JsonNode pod = m.content();
+                if (!pod.isObject()) {
+                    throw new IllegalArgumentException("a pod " + m.operation() + " must carry the Pod as content");
+                }
+                PodSpecs.validate(pod);
+                if (!key.equals(PodSpecs.key(pod))) {
+                    throw new IllegalArgumentException("resource " + m.resource() + " names another pod than its content (" + PodSpecs.key(pod) + ")");
+                }
+                String bound = pod.path("spec").path("nodeName").asText("");
+                if (!nodeName.isEmpty() && !nodeName.equals(bound)) {
+                    throw new IllegalArgumentException("pod " + key + " is bound to node '" + bound + "', not to this gateway (" + nodeName + ")");
+                }
+                if (old.isPresent() && PodSpecs.uid(old.get().value()).equals(PodSpecs.uid(pod))
+                        && olderOrSame(m.resourceVersion(), old.get().resourceVersion())) {
+                    return false;
+                }
+                store.put(KIND, key, pod, m.resourceVersion());
+                return true;
+            }
+            case Operations.DELETE -> {
+                if (old.isEmpty()) {
+                    return false;
+                }
+                String uid = m.content().path("metadata").path("uid").asText(m.content().path("UID").asText(""));
+                JsonNode stored = old.get().value();
+                if (!uid.isEmpty() && !uid.equals(PodSpecs.uid(stored))) {
+                    return false; // a delete for an earlier pod of the same name
+                }
+                ObjectNode marked = stored.deepCopy();
+                ObjectNode meta = (ObjectNode) marked.get("metadata");
+                if (!meta.has("deletionTimestamp")) {
+                    meta.put("deletionTimestamp", now().toString());
+                }
+                (meta.path("annotations").isObject() ? (ObjectNode) meta.get("annotations") : meta.putObject("annotations"))
+                        .put(DELETED_IN_CLOUD, "true");
+                store.put(KIND, key, marked, old.get().resourceVersion());
+                return true;
+            }
+            default -> throw new IllegalArgumentException("operation '" + m.operation() + "' on pods is not supported; use insert, update or delete");
+        }
+    }
+
+    /**
+     * The cloud's list of every pod bound to this node ({@code update _/podlist}, content {@code
+     * [{namespace, name, uid}]}), sent after its inserts on connect: a stored pod it does not
+     * name was deleted while the gateway was away, and is stopped like a delete from the cloud.
+     */
+    private boolean retainOnly(Message m) {
+        JsonNode list = m.content();
+        if (!list.isArray()) {
+            throw new IllegalArgumentException("a podlist must carry an array of {namespace, name, uid}");
+        }
+        if (list.size() > MAX_LIST) {
+            throw new IllegalArgumentException("a podlist names " + list.size() + " pods; at most " + MAX_LIST);
+        }
+        Set<String> listed = new HashSet<>();
+        for (JsonNode e : list) {
+            listed.add(e.path("namespace").asText() + "/" + e.path("name").asText() + "/" + e.path("uid").asText());
+        }
+        boolean changed = false;
+        for (StoredObject o : store.list(KIND)) {
+            JsonNode pod = o.value();
+            if (!listed.contains(o.key() + "/" + PodSpecs.uid(pod)) && !pod.path("metadata").has("deletionTimestamp")) {
+                LOG.info("pod {} is no longer bound to this gateway (deleted while away): stopping it", o.key());
+                ObjectNode marked = pod.deepCopy();
+                ObjectNode meta = (ObjectNode) marked.get("metadata");
+                meta.put("deletionTimestamp", now().toString());
+                (meta.path("annotations").isObject() ? (ObjectNode) meta.get("annotations") : meta.putObject("annotations"))
+                        .put(DELETED_IN_CLOUD, "true");
+                store.put(KIND, o.key(), marked, o.resourceVersion());
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** Resource versions are opaque but numeric in practice; only numeric ones are compared. */
+    private static boolean olderOrSame(String incoming, String stored) {
+        try {
+            return !incoming.isEmpty() && !stored.isEmpty() && Long.parseLong(incoming) <= Long.parseLong(stored);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Asks the cloud for every pod of this node (inserts, then the pod list): the pod manager may
+     * start after the link came up and so miss the cloud's resend on connect.
+     */
+    static Message podListQuery() {
+        return Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.QUERY)
+                .resource("_/" + POD_LIST).build();
+    }
+
+    /** Forgets what was sent, so every status goes out again (after the link came back). */
+    void resendAll() {
+        resend = true; // read by the next pass, so the link thread never waits for a pass
+    }
+
+    /** One pass over every stored pod. Call from one thread; runtime calls block. */
+    synchronized void reconcile() {
+        if (resend) {
+            resend = false;
+            sent.clear();
+        }
+        List<StoredObject> pods = store.list(KIND);
+        RuntimeHealth health = runtime.health();
+        if (!health.ready()) {
+            for (StoredObject o : pods) {
+                report(o.value(), unavailable(o.value(), health.problems()));
+            }
+            return;
+        }
+        Set<String> uids = new HashSet<>();
+        for (StoredObject o : pods) {
+            uids.add(PodSpecs.uid(o.value()));
+            try {
+                reconcile(o.value());
+            } catch (ContainerRuntimeException e) {
+                LOG.warn("pod {}: {}", o.key(), e.getMessage());
+                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                    report(o.value(), unavailable(o.value(), e.getMessage()));
+                }
+            }
+        }
+        for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of())) {
+            String uid = sb.labels().get(PodSpecs.LABEL_UID);
+            if (uid != null && !uids.contains(uid)) {
+                LOG.info("removing sandbox {} of pod {}/{}: this gateway no longer has the pod", sb.id(), sb.namespace(), sb.name());
+                stopSandbox(sb.id(), Duration.ZERO);
+                forget(uid);
+            }
+        }
+    }
+
+    private void reconcile(JsonNode pod) {
+        String uid = PodSpecs.uid(pod);
+        List<PodSandboxStatus> sandboxes = runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_UID, uid));
+        if (pod.path("metadata").has("deletionTimestamp")) {
+            terminate(pod, sandboxes);
+            return;
+        }
+        PodSandboxStatus ready = sandboxes.stream().filter(s -> s.state() == PodSandboxStatus.State.READY)
+                .max(Comparator.comparingInt(PodSandboxStatus::attempt)).orElse(null);
+        if (ready == null) {
+            if (terminal.contains(uid)) {
+                return;
+            }
+            int attempt = sandboxes.stream().mapToInt(PodSandboxStatus::attempt).max().orElse(-1) + 1;
+            for (PodSandboxStatus old : sandboxes) {
+                stopSandbox(old.id(), Duration.ZERO);
+            }
+            try {
+                String id = runtime.runPodSandbox(PodSpecs.sandbox(pod, attempt));
+                LOG.info("pod {}: sandbox {} (attempt {})", PodSpecs.key(pod), id, attempt);
+                ready = runtime.podSandboxStatus(id);
+            } catch (ContainerRuntimeException e) {
+                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                    throw e;
+                }
+                report(pod, pending(pod, "CreatePodSandboxError", e.getMessage()));
+                return;
+            }
+        } else {
+            ready = runtime.podSandboxStatus(ready.id());
+        }
+        PodSandboxConfig sandboxConfig = PodSpecs.sandbox(pod, ready.attempt());
+        List<ContainerStatus> existing = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid));
+        String policy = pod.path("spec").path("restartPolicy").asText("Always");
+        ArrayNode statuses = F.arrayNode();
+        List<String> notReady = new ArrayList<>();
+        boolean anyRunning = false;
+        boolean anyStarted = false;
+        boolean allTerminated = true;
+        boolean allSucceeded = true;
+        for (JsonNode c : pod.path("spec").path("containers")) {
+            String name = c.path("name").asText();
+            List<ContainerStatus> mine = existing.stream().filter(s -> name.equals(s.labels().get(PodSpecs.LABEL_CONTAINER)))
+                    .sorted(Comparator.comparingInt(ContainerStatus::attempt)).toList();
+            ContainerStatus latest = mine.isEmpty() ? null : runtime.containerStatus(mine.get(mine.size() - 1).id());
+            ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
+            Waiting waiting = null;
+            if (latest == null) {
+                waiting = start(pod, c, ready.id(), sandboxConfig, 0, ready.ip());
+            } else if (latest.state() == ContainerStatus.State.RUNNING) {
+                if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
+                    backoffs.remove(uid + "/" + name);
+                }
+            } else if (latest.state() == ContainerStatus.State.CREATED) {
+                waiting = startCreated(pod, c, latest);
+            } else if (latest.state() != ContainerStatus.State.RUNNING && restarts(policy, latest.exitCode())) {
+                String bk = uid + "/" + name;
+                Backoff b = backoffs.get(bk);
+                if (b != null && now().isBefore(b.next())) {
+                    waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
+                            + name + " pod=" + PodSpecs.key(pod));
+                } else {
+                    Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+                    backoffs.put(bk, new Backoff(delay, now().plus(delay)));
+                    for (ContainerStatus older : mine.subList(0, mine.size() - 1)) {
+                        runtime.removeContainer(older.id()); // keep only the last run, for lastState
+                    }
+                    LOG.info("pod {}: restarting container {} (exit code {}, restart {})", PodSpecs.key(pod), name,
+                            latest.exitCode(), latest.attempt() + 1);
+                    previous = latest;
+                    waiting = start(pod, c, ready.id(), sandboxConfig, latest.attempt() + 1, ready.ip());
+                }
+            }
+            // Read again what start changed.
+            List<ContainerStatus> now = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid, PodSpecs.LABEL_CONTAINER, name));
+            ContainerStatus current = now.stream().max(Comparator.comparingInt(ContainerStatus::attempt))
+                    .map(s -> runtime.containerStatus(s.id())).orElse(null);
+            if (current != null && previous != null && current.id().equals(previous.id())) {
+                previous = null;
+            }
+            ObjectNode st = containerStatus(c, current, previous, waiting);
+            statuses.add(st);
+            boolean running = current != null && current.state() == ContainerStatus.State.RUNNING && waiting == null;
+            anyRunning |= running;
+            anyStarted |= current != null && current.startedAt() != null || previous != null;
+            boolean terminated = waiting == null && current != null && current.state() == ContainerStatus.State.EXITED;
+            allTerminated &= terminated;
+            allSucceeded &= terminated && current.exitCode() == 0;
+            if (!running) {
+                notReady.add(name);
+            }
+        }
+        String phase;
+        if (allTerminated && ("Never".equals(policy) || "OnFailure".equals(policy) && allSucceeded)) {
+            phase = allSucceeded ? "Succeeded" : "Failed";
+            terminal.add(PodSpecs.uid(pod));
+        } else if (anyRunning || anyStarted) {
+            phase = "Running";
+        } else {
+            phase = "Pending";
+        }
+        ObjectNode status = F.objectNode().put("phase", phase);
+        ObjectNode previousStatus = lastStatus.get(uid);
+        String startTime = previousStatus != null && previousStatus.has("startTime") ? previousStatus.get("startTime").asText()
+                : seconds(ready.createdAt());
+        status.put("startTime", startTime);
+        if (!ready.ip().isEmpty()) {
+            status.put("podIP", ready.ip());
+            ArrayNode ips = status.putArray("podIPs");
+            ips.addObject().put("ip", ready.ip());
+            ready.additionalIps().forEach(ip -> ips.addObject().put("ip", ip));
+        }
+        boolean containersReady = notReady.isEmpty();
+        String reason = "Succeeded".equals(phase) || "Failed".equals(phase) ? "PodCompleted" : "ContainersNotReady";
+        String message = "containers with unready status: [" + String.join(" ", notReady) + "]";
+        ArrayNode conditions = status.putArray("conditions");
+        conditions.add(condition(uid, "PodScheduled", true, "", ""));
+        conditions.add(condition(uid, "Initialized", true, "", ""));
+        conditions.add(condition(uid, "ContainersReady", containersReady, reason, message));
+        conditions.add(condition(uid, "Ready", containersReady, reason, message));
+        status.set("containerStatuses", statuses);
+        report(pod, status);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static boolean restarts(String policy, int exitCode) {
+        return "Always".equals(policy) || "OnFailure".equals(policy) && exitCode != 0;
+    }
+
+    /** Makes sure the image is there, then creates and starts the container; says why it waits when it cannot. */
+    private Waiting start(JsonNode pod, JsonNode c, String sandboxId, PodSandboxConfig sandboxConfig, int attempt, String podIp) {
+        String image = c.path("image").asText();
+        String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
+        if (runtime.imageStatus(image) == null) {
+            Backoff b = backoffs.get(pk);
+            if (b != null && now().isBefore(b.next())) {
+                return new Waiting("ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
+            }
+            try {
+                runtime.pullImage(image, null, PULL_TIMEOUT);
+                backoffs.remove(pk);
+            } catch (ContainerRuntimeException e) {
+                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                    throw e;
+                }
+                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
+                return new Waiting("ErrImagePull", e.getMessage());
+            }
+        }
+        ContainerConfig config = PodSpecs.container(pod, c, attempt, podIp);
+        String id;
+        try {
+            id = runtime.createContainer(sandboxId, config, sandboxConfig);
+        } catch (ContainerRuntimeException e) {
+            if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                throw e;
+            }
+            return new Waiting("CreateContainerError", e.getMessage());
+        }
+        try {
+            runtime.startContainer(id);
+            LOG.info("pod {}: container {} started ({})", PodSpecs.key(pod), config.name(), id);
+            return null;
+        } catch (ContainerRuntimeException e) {
+            if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                throw e;
+            }
+            return new Waiting("RunContainerError", e.getMessage());
+        }
+    }
+
+    private Waiting startCreated(JsonNode pod, JsonNode c, ContainerStatus created) {
+        try {
+            runtime.startContainer(created.id());
+            return null;
+        } catch (ContainerRuntimeException e) {
+            if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                throw e;
+            }
+            return new Waiting("RunContainerError", e.getMessage());
+        }
+    }
+
+    private ObjectNode containerStatus(JsonNode spec, ContainerStatus current, ContainerStatus previous, Waiting waiting) {
+        ObjectNode s = F.objectNode().put("name", spec.path("name").asText()).put("image", spec.path("image").asText());
+        ObjectNode state = F.objectNode();
+        if (current == null) {
+            s.put("imageID", "");
+            s.put("restartCount", 0);
+            s.put("ready", false).put("started", false);
+            Waiting w = waiting != null ? waiting : new Waiting("ContainerCreating", "");
+            putWaiting(state, w);
+            s.set("state", state);
+            s.set("lastState", F.objectNode());
+            return s;
+        }
+        s.put("imageID", current.imageRef());
+        s.put("containerID", containerId(current.id()));
+        s.put("restartCount", current.attempt());
+        boolean running = current.state() == ContainerStatus.State.RUNNING && waiting == null;
+        s.put("ready", running).put("started", running);
+        if (waiting != null) {
+            putWaiting(state, waiting);
+            previous = current.state() == ContainerStatus.State.EXITED ? current : previous;
+        } else if (current.state() == ContainerStatus.State.RUNNING) {
+            state.putObject("running").put("startedAt", seconds(current.startedAt()));
+        } else if (current.state() == ContainerStatus.State.EXITED) {
+            state.set("terminated", terminated(current));
+        } else {
+            putWaiting(state, new Waiting("ContainerCreating", ""));
+        }
+        s.set("state", state);
+        ObjectNode last = F.objectNode();
+        if (previous != null && previous.state() == ContainerStatus.State.EXITED) {
+            last.set("terminated", terminated(previous));
+        }
+        s.set("lastState", last);
+        return s;
+    }
+
+    private static void putWaiting(ObjectNode state, Waiting w) {
+        ObjectNode o = state.putObject("waiting").put("reason", w.reason());
+        if (!w.message().isEmpty()) {
+            o.put("message", w.message());
+        }
+    }
+
+    private ObjectNode terminated(ContainerStatus c) {
+        ObjectNode t = F.objectNode().put("exitCode", c.exitCode())
+                .put("reason", c.reason().isEmpty() ? (c.exitCode() == 0 ? "Completed" : "Error") : c.reason());
+        if (!c.message().isEmpty()) {
+            t.put("message", c.message());
+        }
+        if (c.startedAt() != null) {
+            t.put("startedAt", seconds(c.startedAt()));
+        }
+        if (c.finishedAt() != null) {
+            t.put("finishedAt", seconds(c.finishedAt()));
+        }
+        t.put("containerID", containerId(c.id()));
+        return t;
+    }
+
+    private String containerId(String id) {
+        if (runtimeName == null) {
+            runtimeName = runtime.version().runtimeName();
+        }
+        return runtimeName + "://" + id;
+    }
+
+    private ObjectNode condition(String uid, String type, boolean ok, String reason, String message) {
+        String k = uid + "/" + type + "/" + ok;
+        Instant since = transitions.get(k);
+        if (since == null) {
+            since = now();
+            transitions.remove(uid + "/" + type + "/" + !ok);
+            transitions.put(k, since);
+        }
+        ObjectNode c = F.objectNode().put("type", type).put("status", ok ? "True" : "False").putNull("lastProbeTime")
+                .put("lastTransitionTime", seconds(since));
+        if (!ok) {
+            c.put("reason", reason).put("message", message);
+        }
+        return c;
+    }
+
+    private ObjectNode pending(JsonNode pod, String reason, String message) {
+        String uid = PodSpecs.uid(pod);
+        ObjectNode status = F.objectNode().put("phase", "Pending");
+        ArrayNode conditions = status.putArray("conditions");
+        conditions.add(condition(uid, "PodScheduled", true, "", ""));
+        conditions.add(condition(uid, "Initialized", false, reason, message));
+        conditions.add(condition(uid, "ContainersReady", false, reason, message));
+        conditions.add(condition(uid, "Ready", false, reason, message));
+        return status;
+    }
+
+    /** The last status with its readiness withdrawn: nothing is known while the runtime is away. */
+    private ObjectNode unavailable(JsonNode pod, String why) {
+        String uid = PodSpecs.uid(pod);
+        ObjectNode last = lastStatus.get(uid);
+        if (last == null) {
+            return pending(pod, "ContainerRuntimeUnavailable", why);
+        }
+        ObjectNode status = last.deepCopy();
+        ArrayNode conditions = status.putArray("conditions");
+        conditions.add(condition(uid, "PodScheduled", true, "", ""));
+        conditions.add(condition(uid, "Initialized", true, "", ""));
+        conditions.add(condition(uid, "ContainersReady", false, "ContainerRuntimeUnavailable", why));
+        conditions.add(condition(uid, "Ready", false, "ContainerRuntimeUnavailable", why));
+        return status;
+    }
+
+    /** Stops a pod being deleted (its grace period, then SIGKILL), removes it, and tells the cloud. */
+    private void terminate(JsonNode pod, List<PodSandboxStatus> sandboxes) {
+        JsonNode meta = pod.path("metadata");
+        long grace = meta.has("deletionGracePeriodSeconds") ? meta.path("deletionGracePeriodSeconds").asLong()
+                : pod.path("spec").path("terminationGracePeriodSeconds").asLong(DEFAULT_GRACE_SECONDS);
+        for (PodSandboxStatus sb : sandboxes) {
+            stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
+        }
+        String uid = PodSpecs.uid(pod);
+        store.delete(KIND, PodSpecs.key(pod));
+        forget(uid);
+        LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
+        if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
+            upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
+                    .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD + "/" + meta.path("name").asText())
+                    .content(F.objectNode().put("UID", uid)).build());
+        }
+    }
+
+    /** Stops the running containers with the grace period, then the sandbox, and removes it. */
+    private void stopSandbox(String sandboxId, Duration grace) {
+        for (ContainerStatus c : runtime.listContainers(sandboxId, Map.of())) {
+            if (c.state() == ContainerStatus.State.RUNNING || c.state() == ContainerStatus.State.UNKNOWN) {
+                runtime.stopContainer(c.id(), grace);
+            }
+        }
+        runtime.stopPodSandbox(sandboxId);
+        runtime.removePodSandbox(sandboxId);
+    }
+
+    private void forget(String uid) {
+        Predicate<String> mine = k -> k.startsWith(uid + "/");
+        backoffs.keySet().removeIf(mine);
+        transitions.keySet().removeIf(mine);
+        sent.remove(uid);
+        lastStatus.remove(uid);
+        terminal.remove(uid);
+    }
+
+    private void report(JsonNode pod, ObjectNode status) {
+        String uid = PodSpecs.uid(pod);
+        lastStatus.put(uid, status);
+        Sent s = sent.get(uid);
+        if (s != null && s.status().equals(status) && now().isBefore(s.at().plus(RESEND))) {
+            return;
+        }
+        JsonNode meta = pod.path("metadata");
+        ObjectNode content = F.objectNode().put("UID", uid).put("Name", meta.path("name").asText());
+        content.set("Status", status);
+        Message m = Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.UPDATE)
+                .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD_STATUS + "/" + meta.path("name").asText())
+                .content(content).build();
+        if (upstream.send(m)) {
+            sent.put(uid, new Sent(status, now()));
+        }
+    }
+
+    /** @return the last status computed for a pod, or null (for tests and the console) */
+    synchronized ObjectNode status(String uid) {
+        return lastStatus.get(uid);
+    }
+
+    private Instant now() {
+        return clock.instant();
+    }
+
+    private static String seconds(Instant t) {
+        return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

@@ -1,0 +1,140 @@
+package io.outpost.edge.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.edge.meta.SqliteMetaStore;
+import io.outpost.hub.api.Message;
+import io.outpost.runtime.api.PodSandboxStatus;
+import io.outpost.runtime.cri.CriRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pod manager against the real containerd of {@code .ci/containerd start} (busybox and pause
+ * images built locally). Without it these tests fail and say so; they never skip.
+ */
+class PodManagerIT {
+    @TempDir
+    Path dir;
+
+    private CriRuntime runtime;
+    private SqliteMetaStore store;
+    private final List<Message> upstream = new CopyOnWriteArrayList<>();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeEach
+    void setUp() {
+        String socket = System.getenv("OUTPOST_CRI_SOCKET");
+        if (socket == null || socket.isBlank()) {
+            socket = System.getProperty("outpost.cri.socket", "/run/outpost-containerd/containerd.sock");
+        }
+        assertTrue(Files.exists(Path.of(socket)), "containerd's CRI socket " + socket
+                + " does not exist: run `.ci/containerd start` (as root) first, or set OUTPOST_CRI_SOCKET");
+        runtime = new CriRuntime(new CriRuntime.Settings(Path.of(socket), Duration.ofSeconds(3), Duration.ofSeconds(60), 16 << 20));
+        store = new SqliteMetaStore(dir.resolve("meta.db"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_NAMESPACE, "it-" + run))) {
+            runtime.stopPodSandbox(sb.id());
+            runtime.removePodSandbox(sb.id());
+        }
+        runtime.close();
+        store.close();
+    }
+
+    private PodManager manager() {
+        return new PodManager(store, runtime, upstream::add, Clock.systemUTC());
+    }
+
+    private ObjectNode pod(String name, String shell) throws Exception {
+        ObjectNode p = PodManagerTest.pod(name, "Always");
+        ((ObjectNode) p.get("metadata")).put("namespace", "it-" + run).put("uid", "uid-" + name + "-" + run);
+        ((ObjectNode) p.get("spec")).put("terminationGracePeriodSeconds", 2);
+        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        c.putArray("command").add("sh").add("-c").add(shell);
+        c.remove("args");
+        return p;
+    }
+
+    private Message msg(String op, JsonNode pod) {
+        return Message.builder().operation(op).group("resource")
+                .resource(pod.at("/metadata/namespace").asText() + "/pod/" + pod.at("/metadata/name").asText())
+                .resourceVersion(pod.at("/metadata/resourceVersion").asText()).content(pod).build();
+    }
+
+    private JsonNode status(String name) {
+        for (int i = upstream.size() - 1; i >= 0; i--) {
+            if (upstream.get(i).resource().endsWith("/podstatus/" + name)) {
+                return upstream.get(i).content().path("Status");
+            }
+        }
+        throw new AssertionError("no status of " + name);
+    }
+
+    @Test
+    void runsReadoptsAndStopsARealPod() throws Exception {
+        ObjectNode p = pod("web", "echo started; sleep 3600");
+        PodManager manager = manager();
+        manager.accept("gw1", msg("insert", p));
+        manager.reconcile();
+        JsonNode st = status("web");
+        assertEquals("Running", st.path("phase").asText(), st.toString());
+        assertTrue(st.path("podIP").asText().startsWith("10.88."), st.toString());
+        JsonNode cs = st.path("containerStatuses").get(0);
+        String containerId = cs.path("containerID").asText();
+        assertTrue(containerId.startsWith("containerd://"), cs.toString());
+        assertTrue(cs.path("imageID").asText().startsWith("sha256:"), cs.toString());
+        assertTrue(cs.path("state").has("running"), cs.toString());
+
+        // A restarted gateway: new manager, same store; the container is adopted, not recreated.
+        PodManager again = manager();
+        upstream.clear();
+        again.reconcile();
+        assertEquals(containerId, status("web").path("containerStatuses").get(0).path("containerID").asText());
+        assertEquals(0, status("web").path("containerStatuses").get(0).path("restartCount").asInt());
+
+        // sleep as PID 1 ignores SIGTERM: it is killed after the 2 s grace period.
+        ObjectNode deleting = p.deepCopy();
+        ((ObjectNode) deleting.get("metadata")).put("deletionTimestamp", "2026-01-01T00:00:00Z").put("resourceVersion", "6");
+        again.accept("gw1", msg("update", deleting));
+        long t0 = System.nanoTime();
+        again.reconcile();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 1500, "stopping should wait for the grace period, took " + ms + " ms");
+        assertTrue(runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_UID, PodSpecs.uid(p))).isEmpty());
+        assertEquals("delete", upstream.get(upstream.size() - 1).operation());
+    }
+
+    @Test
+    void anExitedContainerIsRestarted() throws Exception {
+        ObjectNode p = pod("crash", "exit 3");
+        PodManager manager = manager();
+        manager.accept("gw1", msg("insert", p));
+        manager.reconcile();
+        long deadline = System.currentTimeMillis() + 20_000;
+        int restarts = 0;
+        while (restarts < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+            manager.reconcile();
+            restarts = status("crash").path("containerStatuses").get(0).path("restartCount").asInt();
+        }
+        JsonNode cs = status("crash").path("containerStatuses").get(0);
+        assertEquals(1, restarts, cs.toString());
+        assertEquals(3, cs.path("lastState").path("terminated").path("exitCode").asInt(), cs.toString());
+    }
+}

@@ -1,0 +1,394 @@
+package io.outpost.edge.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.edge.meta.SqliteMetaStore;
+import io.outpost.hub.api.Message;
+import io.outpost.runtime.api.ContainerConfig;
+import io.outpost.runtime.api.ContainerStatus;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PodManagerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private SqliteMetaStore store;
+    private FakeRuntime runtime;
+    private final List<Message> upstream = new ArrayList<>();
+    private boolean online = true;
+    private final MutableClock clock = new MutableClock();
+    private PodManager manager;
+
+    static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2026-11-27T10:00:00Z");
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        store = new SqliteMetaStore(dir.resolve("meta.db"));
+        runtime = new FakeRuntime(clock);
+        manager = newManager();
+    }
+
+    private PodManager newManager() {
+        return new PodManager(store, runtime, m -> online && upstream.add(m), clock);
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    static ObjectNode pod(String name, String policy, String... command) throws Exception {
+        ObjectNode p = (ObjectNode) JSON.readTree(("{'apiVersion':'v1','kind':'Pod','metadata':{'namespace':'default','name':'" + name
+                + "','uid':'uid-" + name + "','resourceVersion':'5'},'spec':{'nodeName':'gw1','restartPolicy':'" + policy
+                + "','terminationGracePeriodSeconds':7,'containers':[{'name':'main','image':'outpost.local/busybox:1.0',"
+                + "'env':[{'name':'GREETING','value':'hello'},{'name':'FROM_CM','valueFrom':{'configMapKeyRef':{'name':'x','key':'y'}}}],"
+                + "'resources':{'limits':{'cpu':'500m','memory':'64Mi'}}}]}}").replace('\'', '"'));
+        ObjectNode c = (ObjectNode) p.path("spec").path("containers").get(0);
+        c.putArray("command").add(command.length > 0 ? command[0] : "sleep");
+        c.putArray("args").add("3600");
+        return p;
+    }
+
+    private static Message msg(String op, JsonNode pod, String rv) {
+        return Message.builder().source("edgecontroller").group("resource").operation(op)
+                .resource("default/pod/" + pod.path("metadata").path("name").asText()).resourceVersion(rv).content(pod).build();
+    }
+
+    private JsonNode lastStatus(String name) {
+        for (int i = upstream.size() - 1; i >= 0; i--) {
+            Message m = upstream.get(i);
+            if (m.resource().equals("default/podstatus/" + name)) {
+                return m.content().path("Status");
+            }
+        }
+        throw new AssertionError("no status of " + name + " was sent: " + upstream);
+    }
+
+    private static JsonNode condition(JsonNode status, String type) {
+        for (JsonNode c : status.path("conditions")) {
+            if (type.equals(c.path("type").asText())) {
+                return c;
+            }
+        }
+        throw new AssertionError("no condition " + type + " in " + status);
+    }
+
+    @Test
+    void runsAPodAndReportsItsRealStatus() throws Exception {
+        assertTrue(manager.accept("gw1", msg("insert", pod("web", "Always"), "5")));
+        assertTrue(store.get(PodManager.KIND, "default/web").isPresent(), "stored before the ACK");
+        manager.reconcile();
+
+        ContainerStatus c = runtime.running("main");
+        ContainerConfig cfg = runtime.configs.get(c.id());
+        assertEquals(List.of("sleep"), cfg.command());
+        assertEquals(List.of("3600"), cfg.args());
+        assertEquals(List.of(new ContainerConfig.EnvVar("GREETING", "hello")), cfg.env());
+        assertEquals(new ContainerConfig.Resources(512, 50_000, 100_000, 64L * 1024 * 1024), cfg.resources());
+        assertEquals("uid-web", cfg.labels().get(PodSpecs.LABEL_UID));
+
+        JsonNode st = lastStatus("web");
+        Message sent = upstream.get(upstream.size() - 1);
+        assertEquals("update", sent.operation());
+        assertEquals("uid-web", sent.content().path("UID").asText());
+        assertEquals("Running", st.path("phase").asText());
+        assertTrue(st.path("podIP").asText().startsWith("10.88.64."), st.toString());
+        assertEquals("2026-11-27T10:00:00Z", st.path("startTime").asText());
+        for (String t : List.of("PodScheduled", "Initialized", "ContainersReady", "Ready")) {
+            assertEquals("True", condition(st, t).path("status").asText(), t);
+        }
+        JsonNode cs = st.path("containerStatuses").get(0);
+        assertEquals("fake://" + c.id(), cs.path("containerID").asText());
+        assertEquals(c.imageRef(), cs.path("imageID").asText());
+        assertEquals(0, cs.path("restartCount").asInt());
+        assertTrue(cs.path("ready").asBoolean());
+        assertEquals("2026-11-27T10:00:00Z", cs.path("state").path("running").path("startedAt").asText());
+
+        int before = upstream.size();
+        manager.reconcile();
+        assertEquals(before, upstream.size(), "an unchanged status is not sent again");
+    }
+
+    @Test
+    void aRestartedGatewayAdoptsRunningContainers() throws Exception {
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        String id = runtime.running("main").id();
+        long created = runtime.count("createContainer");
+
+        manager = newManager(); // a new gateway process: nothing in memory, same store and runtime
+        manager.reconcile();
+        assertEquals(created, runtime.count("createContainer"));
+        assertEquals(1, runtime.count("runPodSandbox"));
+        assertEquals(id, runtime.running("main").id());
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+    }
+
+    @Test
+    void exitedContainersRestartWithBackOff() throws Exception {
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        runtime.exit(runtime.running("main").id(), 1);
+        manager.reconcile();
+        JsonNode cs = lastStatus("web").path("containerStatuses").get(0);
+        assertEquals(1, cs.path("restartCount").asInt());
+        assertEquals(1, cs.path("lastState").path("terminated").path("exitCode").asInt());
+        assertTrue(cs.path("state").has("running"));
+
+        runtime.exit(runtime.running("main").id(), 2);
+        manager.reconcile();
+        cs = lastStatus("web").path("containerStatuses").get(0);
+        assertEquals("CrashLoopBackOff", cs.path("state").path("waiting").path("reason").asText(), cs.toString());
+        assertEquals(2, cs.path("lastState").path("terminated").path("exitCode").asInt());
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        assertEquals("False", condition(lastStatus("web"), "Ready").path("status").asText());
+
+        clock.advance(Duration.ofSeconds(11));
+        manager.reconcile();
+        cs = lastStatus("web").path("containerStatuses").get(0);
+        assertEquals(2, cs.path("restartCount").asInt());
+        assertTrue(cs.path("state").has("running"), cs.toString());
+        assertEquals(1, runtime.count("runPodSandbox"), "the sandbox stays");
+    }
+
+    @Test
+    void aCompletedPodWithRestartPolicyNeverSucceeds() throws Exception {
+        manager.accept("gw1", msg("insert", pod("job", "Never", "true"), "5"));
+        manager.reconcile();
+        runtime.exit(runtime.running("main").id(), 0);
+        manager.reconcile();
+        manager.reconcile();
+        JsonNode st = lastStatus("job");
+        assertEquals("Succeeded", st.path("phase").asText());
+        assertEquals("PodCompleted", condition(st, "Ready").path("reason").asText());
+        assertEquals(1, runtime.count("createContainer"));
+        assertEquals("Completed", st.path("containerStatuses").get(0).path("state").path("terminated").path("reason").asText());
+    }
+
+    @Test
+    void aGracefulDeleteStopsWithTheGracePeriodThenAsksTheCloudToRemoveTheObject() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        String id = runtime.running("main").id();
+        ObjectNode deleting = p.deepCopy();
+        ((ObjectNode) deleting.get("metadata")).put("deletionTimestamp", "2026-11-27T10:00:30Z").put("resourceVersion", "6");
+        manager.accept("gw1", msg("update", deleting, "6"));
+        manager.reconcile();
+        assertEquals(Duration.ofSeconds(7), runtime.stopGrace.get(id));
+        assertTrue(runtime.sandboxes.isEmpty());
+        assertTrue(store.get(PodManager.KIND, "default/web").isEmpty());
+        Message last = upstream.get(upstream.size() - 1);
+        assertEquals("delete", last.operation());
+        assertEquals("default/pod/web", last.resource());
+        assertEquals("uid-web", last.content().path("UID").asText());
+    }
+
+    @Test
+    void aDeleteFromTheCloudStopsThePodWithoutAskingBack() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        manager.accept("gw1", msg("delete", p, "5"));
+        assertTrue(store.get(PodManager.KIND, "default/web").isPresent(), "kept, marked, until it is stopped");
+        int before = upstream.size();
+        manager.reconcile();
+        assertTrue(runtime.sandboxes.isEmpty());
+        assertTrue(store.get(PodManager.KIND, "default/web").isEmpty());
+        assertEquals(before, upstream.size());
+    }
+
+    @Test
+    void sandboxesOfPodsTheGatewayNoLongerHasAreRemoved() throws Exception {
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        store.delete(PodManager.KIND, "default/web");
+        manager.reconcile();
+        assertTrue(runtime.sandboxes.isEmpty());
+        assertTrue(runtime.containers.isEmpty());
+    }
+
+    @Test
+    void badAndStaleMessagesAreRefusedOrIgnored() throws Exception {
+        var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw2", msg("insert", pod("web", "Always"), "5")));
+        assertTrue(e.getMessage().contains("bound to node 'gw1'"), e.getMessage());
+        ObjectNode noContainers = pod("web", "Always");
+        ((ObjectNode) noContainers.get("spec")).putArray("containers");
+        e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1", msg("insert", noContainers, "5")));
+        assertTrue(e.getMessage().contains("spec.containers"), e.getMessage());
+        ObjectNode badCpu = pod("web", "Always");
+        ((ObjectNode) badCpu.at("/spec/containers/0/resources/limits")).put("cpu", "lots");
+        e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1", msg("insert", badCpu, "5")));
+        assertTrue(e.getMessage().contains("CPU quantity 'lots'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1", Message.builder().operation("insert")
+                .resource("default/pod").content(pod("web", "Always")).build()));
+        assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1", msg("patch", pod("web", "Always"), "5")));
+
+        assertTrue(manager.accept("gw1", msg("insert", pod("web", "Always"), "9")));
+        assertFalse(manager.accept("gw1", msg("update", pod("web", "Always"), "8")), "older resourceVersion");
+        assertFalse(manager.accept("gw1", msg("update", pod("web", "Always"), "9")), "duplicate");
+        assertEquals("9", store.get(PodManager.KIND, "default/web").orElseThrow().resourceVersion());
+    }
+
+    @Test
+    void aMissingRuntimeIsAStatusNotACrash() throws Exception {
+        runtime.available = false;
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        JsonNode st = lastStatus("web");
+        assertEquals("Pending", st.path("phase").asText());
+        assertEquals("ContainerRuntimeUnavailable", condition(st, "Ready").path("reason").asText());
+        assertTrue(condition(st, "Ready").path("message").asText().contains("socket missing"), st.toString());
+
+        runtime.available = true;
+        manager.reconcile();
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        runtime.available = false;
+        manager.reconcile();
+        st = lastStatus("web");
+        assertEquals("Running", st.path("phase").asText(), "last known phase stays");
+        assertEquals("ContainerRuntimeUnavailable", condition(st, "Ready").path("reason").asText());
+    }
+
+    @Test
+    void aMissingImageIsErrImagePullThenImagePullBackOff() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ((ObjectNode) p.at("/spec/containers/0")).put("image", "registry.invalid/nope:1");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode cs = lastStatus("web").path("containerStatuses").get(0);
+        assertEquals("ErrImagePull", cs.path("state").path("waiting").path("reason").asText());
+        assertTrue(cs.path("state").path("waiting").path("message").asText().contains("not found"));
+        assertEquals("Pending", lastStatus("web").path("phase").asText());
+        manager.reconcile();
+        cs = lastStatus("web").path("containerStatuses").get(0);
+        assertEquals("ImagePullBackOff", cs.path("state").path("waiting").path("reason").asText());
+        assertEquals(1, runtime.count("pullImage"));
+    }
+
+    @Test
+    void statusesWaitForTheLinkAndAreSentWhenItReturns() throws Exception {
+        online = false;
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        assertTrue(upstream.isEmpty());
+        assertNotNull(manager.status("uid-web"));
+        online = true;
+        manager.reconcile();
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        int n = upstream.size();
+        manager.resendAll();
+        manager.reconcile();
+        assertEquals(n + 1, upstream.size());
+    }
+
+    @Test
+    void podsMissingFromTheCloudsListAreStopped() throws Exception {
+        manager.accept("gw1", msg("insert", pod("kept", "Always"), "5"));
+        manager.accept("gw1", msg("insert", pod("gone", "Always"), "5"));
+        manager.reconcile();
+        assertEquals(2, runtime.sandboxes.size());
+        JsonNode list = JSON.readTree("[{\"namespace\":\"default\",\"name\":\"kept\",\"uid\":\"uid-kept\"}]");
+        Message m = Message.builder().operation("update").group("resource").resource("_/podlist").content(list).build();
+        assertTrue(manager.accept("gw1", m));
+        assertFalse(manager.accept("gw1", m), "a second list changes nothing");
+        int before = upstream.size();
+        manager.reconcile();
+        assertTrue(store.get(PodManager.KIND, "default/gone").isEmpty());
+        assertTrue(store.get(PodManager.KIND, "default/kept").isPresent());
+        assertEquals(1, runtime.sandboxes.size());
+        assertTrue(upstream.subList(before, upstream.size()).stream().noneMatch(x -> x.operation().equals("delete")),
+                "the cloud deleted it already");
+        var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1",
+                Message.builder().operation("update").resource("_/podlist").content(JSON.createObjectNode()).build()));
+        assertTrue(e.getMessage().contains("array"), e.getMessage());
+    }
+
+    @Test
+    void answersFromTheCloudAreNotStoredAndThePodListQueryIsKubeEdgeShaped() throws Exception {
+        Message insert = msg("insert", pod("web", "Always"), "5");
+        assertFalse(manager.accept("gw1", insert.response(com.fasterxml.jackson.databind.node.TextNode.valueOf("OK"))));
+        assertFalse(manager.accept("gw1", Message.builder().operation("error").resource("default/pod/web").build()));
+        assertTrue(store.list(PodManager.KIND).isEmpty());
+        Message q = PodManager.podListQuery();
+        assertEquals("query", q.operation());
+        assertEquals("_/podlist", q.resource());
+        assertEquals("resource", q.group());
+    }
+
+    @Test
+    void theBackOffStartsOverAfterALongRun() throws Exception {
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        runtime.exit(runtime.running("main").id(), 1);
+        manager.reconcile(); // restarted at once, back-off 10 s from now
+        clock.advance(Duration.ofMinutes(11));
+        manager.reconcile(); // ran 11 minutes: the back-off is forgotten
+        runtime.exit(runtime.running("main").id(), 1);
+        manager.reconcile(); // restarted; without the reset its next back-off would be 20 s, with it 10 s
+        runtime.exit(runtime.running("main").id(), 1);
+        clock.advance(Duration.ofSeconds(11));
+        manager.reconcile();
+        JsonNode cs = lastStatus("web").path("containerStatuses").get(0);
+        assertTrue(cs.path("state").has("running"), "back-off started over at 10 s: " + cs);
+        assertEquals(3, cs.path("restartCount").asInt());
+    }
+
+    @Test
+    void theDownwardApiFillsEnvironmentVariables() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ((ObjectNode) p.get("metadata")).putObject("labels").put("app", "demo");
+        var env = ((ObjectNode) p.at("/spec/containers/0")).putArray("env");
+        for (String[] f : new String[][] {{"POD", "metadata.name"}, {"NS", "metadata.namespace"}, {"NODE", "spec.nodeName"},
+                {"IP", "status.podIP"}, {"APP", "metadata.labels['app']"}, {"X", "status.nope"}}) {
+            env.addObject().put("name", f[0]).putObject("valueFrom").putObject("fieldRef").put("fieldPath", f[1]);
+        }
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        ContainerConfig cfg = runtime.configs.get(runtime.running("main").id());
+        String ip = lastStatus("web").path("podIP").asText();
+        assertEquals(List.of(new ContainerConfig.EnvVar("POD", "web"), new ContainerConfig.EnvVar("NS", "default"),
+                new ContainerConfig.EnvVar("NODE", "gw1"), new ContainerConfig.EnvVar("IP", ip),
+                new ContainerConfig.EnvVar("APP", "demo")), cfg.env());
+    }
+}
