@@ -247,7 +247,7 @@ final class BleSession implements DeviceSession, Bluez.Listener {
         Map<String, String> found = b.characteristics(devicePath);
         chars.clear();
         for (Point p : config.points().values()) {
-            found.entrySet().stream().filter(e -> e.getValue().equals(p.uuid())).map(Map.Entry::getKey).sorted().findFirst()
+            found.entrySet().stream().filter(e -> p.uuid().equals(BleConfig.uuid(e.getValue()))).map(Map.Entry::getKey).sorted().findFirst()
                     .ifPresent(path -> chars.put(p.name(), path));
         }
         List<String> problems = new ArrayList<>();

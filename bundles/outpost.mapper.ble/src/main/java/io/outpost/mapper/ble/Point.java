@@ -235,10 +235,12 @@ record Point(PropertySpec property, String uuid, boolean notifies, Converter con
         if (mapped != null) {
             return mapped.clone();
         }
+        if (!dataWrite.isEmpty()) {
+            // dataWrite lists what may be written, as in KubeEdge: anything else is refused, not guessed.
+            throw new IllegalArgumentException("'" + value + "' is none of the dataWrite values " + dataWrite.keySet());
+        }
         if (!encodable()) {
-            throw new IllegalArgumentException(dataWrite.isEmpty()
-                    ? "no dataWrite entry and no dataType: set dataWrite (value → bytes) or dataType to write"
-                    : "'" + value + "' is none of the dataWrite values " + dataWrite.keySet());
+            throw new IllegalArgumentException("no dataWrite entry and no dataType: set dataWrite (value → bytes) or dataType to write");
         }
         DataType t = dataType != null ? dataType : switch (property.type()) {
             case BOOLEAN -> DataType.BOOLEAN;

@@ -15,11 +15,13 @@ import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.IDisconnectCallback;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
 import org.freedesktop.dbus.connections.impl.DBusConnectionBuilder;
+import org.freedesktop.dbus.errors.NoReply;
 import org.freedesktop.dbus.exceptions.DBusException;
 import org.freedesktop.dbus.exceptions.DBusExecutionException;
 import org.freedesktop.dbus.interfaces.DBusInterface;
 import org.freedesktop.dbus.interfaces.ObjectManager;
 import org.freedesktop.dbus.interfaces.Properties;
+import org.freedesktop.dbus.messages.Message;
 import org.freedesktop.dbus.types.Variant;
 
 /**
@@ -75,6 +77,8 @@ public final class Bluez implements AutoCloseable {
         try {
             DBusConnectionBuilder b = busAddress.isEmpty() ? DBusConnectionBuilder.forSystemBus() : DBusConnectionBuilder.forAddress(busAddress);
             // Not shared: dbus-java's shared connections are a JVM-wide cache, and this one is ours to close.
+            // One signal thread: BlueZ's signals (device gone, device back, services resolved) must be seen in the order sent.
+            b.receivingThreadConfig().withSignalThreadCount(1);
             c = b.withShared(false).withDisconnectCallback(new IDisconnectCallback() {
                 @Override
                 public void disconnectOnError(IOException e) {
@@ -311,45 +315,51 @@ public final class Bluez implements AutoCloseable {
             throw new BluezException(BluezException.Kind.BUS, "the D-Bus connection to " + address + " is closed" + (lost == null ? "" : ": " + lost));
         }
         DBusAsyncReply<?> reply;
+        Message answer;
         try {
             reply = conn.callMethodAsync(remote, method, args);
-            reply.getCall().getReply(timeoutMillis);
+            answer = reply.getCall().getReply(timeoutMillis);
         } catch (DBusExecutionException e) {
-            throw failure(what, e);
+            throw failure(what, "", e.getMessage(), e);
         }
-        if (!reply.hasReply()) {
+        if (answer == null) {
             throw new BluezException(BluezException.Kind.TIMEOUT, what + ": no answer within " + timeoutMillis + " ms");
+        }
+        if (answer instanceof org.freedesktop.dbus.messages.Error err) {
+            // The error's name is on the message; dbus-java's exception for names it has no class for drops it.
+            String text = "";
+            try {
+                Object[] params = err.getParameters();
+                text = params != null && params.length > 0 ? String.valueOf(params[0]) : "";
+            } catch (DBusException e) {
+                // no text: the name says enough
+            }
+            throw failure(what, err.getName(), text, null);
         }
         try {
             return reply.getReply();
+        } catch (NoReply e) {
+            // A method without a return value: dbus-java has nothing to hand back, and that is the answer.
+            return null;
         } catch (DBusExecutionException e) {
-            throw failure(what, e);
+            throw failure(what, "", e.getMessage(), e);
         } catch (DBusException e) {
             throw new BluezException(BluezException.Kind.FAILED, what + ": " + e.getMessage(), "", e);
         }
     }
 
-    private static BluezException failure(String what, DBusExecutionException e) {
-        String name = errorName(e);
-        String msg = e.getMessage() == null ? "" : e.getMessage();
-        BluezException.Kind kind = switch (name) {
+    private static BluezException failure(String what, String name, String msg, Throwable cause) {
+        String n = name == null ? "" : name;
+        String m = msg == null ? "" : msg;
+        BluezException.Kind kind = switch (n) {
             case "org.bluez.Error.NotConnected" -> BluezException.Kind.DISCONNECTED;
             case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Timeout" -> BluezException.Kind.TIMEOUT;
             case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner" -> BluezException.Kind.BUS;
             case "org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.UnknownMethod" -> BluezException.Kind.NOT_FOUND;
             default -> BluezException.Kind.FAILED;
         };
-        String text = name.isEmpty() ? msg : msg.isEmpty() || msg.equals(name) ? name : name + " (" + msg + ")";
-        return new BluezException(kind, what + ": " + text, name, e);
-    }
-
-    /** The D-Bus error name: dbus-java gives it as the exception's type, or as its class name when it has a class for it. */
-    static String errorName(DBusExecutionException e) {
-        String t = e.getType();
-        if (t != null && t.contains(".") && !t.startsWith("org.freedesktop.dbus.exceptions.")) {
-            return t.replace('$', '.');
-        }
-        return "";
+        String text = n.isEmpty() ? m : m.isEmpty() || m.equals(n) ? n : n + " (" + m + ")";
+        return new BluezException(kind, what + ": " + text, n, cause);
     }
 
     private <T extends DBusInterface> T remote(String path, Class<T> type) throws BluezException {
