@@ -181,15 +181,14 @@ record BleConfig(String mac, String adapter, int timeoutMillis, int connectTimeo
             JsonNode b = e.getValue();
             byte[] bytes = null;
             if (b.isArray() && b.size() <= Bleconst.MAX_VALUE) {
-                bytes = new byte[b.size()];
-                for (int i = 0; i < bytes.length && bytes != null; i++) {
+                byte[] list = new byte[b.size()];
+                boolean ok = true;
+                for (int i = 0; i < list.length && ok; i++) {
                     JsonNode n = b.get(i);
-                    if (n.canConvertToInt() && n.isIntegralNumber() && n.asInt() >= 0 && n.asInt() <= 255) {
-                        bytes[i] = (byte) n.asInt();
-                    } else {
-                        bytes = null;
-                    }
+                    ok = n.isIntegralNumber() && n.canConvertToInt() && n.asInt() >= 0 && n.asInt() <= 255;
+                    list[i] = (byte) n.asInt();
                 }
+                bytes = ok ? list : null;
             } else if (b.isTextual()) {
                 // Go marshals []byte as base64: what a KubeEdge Device read back from the API carries.
                 try {
