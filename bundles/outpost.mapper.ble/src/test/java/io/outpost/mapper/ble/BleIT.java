@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.examples.ble.FakeBluez;
+import io.outpost.examples.ble.PrivateBus;
 import io.outpost.mapper.api.DeviceListener;
 import io.outpost.mapper.api.DeviceSession;
 import io.outpost.mapper.api.MapperException;

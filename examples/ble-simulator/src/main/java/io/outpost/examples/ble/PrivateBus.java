@@ -1,4 +1,4 @@
-package io.outpost.mapper.ble;
+package io.outpost.examples.ble;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,15 +15,29 @@ import java.util.stream.Stream;
  * its own configuration: any local client may own names and talk to anyone. No system bus is
  * touched. Fails loudly when dbus-daemon is missing (.ci/test-all installs it): never skips.
  */
-final class PrivateBus implements AutoCloseable {
-    final String address;
+public final class PrivateBus implements AutoCloseable {
+    public final String address;
     private final Process process;
     private final Path dir;
+    private final boolean ownDir;
 
-    PrivateBus() throws IOException, InterruptedException {
+    /** A bus in a fresh temporary directory, removed on close. */
+    public PrivateBus() throws IOException, InterruptedException {
+        this(Files.createTempDirectory("outpost-dbus"), true);
+    }
+
+    /** A bus whose socket is {@code dir/bus}: the same address after a restart. */
+    public PrivateBus(Path dir) throws IOException, InterruptedException {
+        this(dir, false);
+    }
+
+    private PrivateBus(Path dir, boolean ownDir) throws IOException, InterruptedException {
+        this.dir = dir;
+        this.ownDir = ownDir;
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve("bus"));
         String exe = Stream.of("/usr/bin/dbus-daemon", "/bin/dbus-daemon").filter(p -> Files.isExecutable(Path.of(p))).findFirst()
                 .orElseThrow(() -> new IllegalStateException("dbus-daemon is not installed: apt-get install dbus-daemon (.ci/test-all does)"));
-        dir = Files.createTempDirectory("outpost-dbus");
         Path config = dir.resolve("bus.conf");
         Files.writeString(config, """
                 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -56,6 +70,11 @@ final class PrivateBus implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+        }
+        if (!ownDir) {
+            Files.deleteIfExists(dir.resolve("bus"));
+            Files.deleteIfExists(dir.resolve("bus.conf"));
+            return;
         }
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,4 +1,4 @@
-package io.outpost.mapper.ble;
+package io.outpost.examples.ble;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,8 +25,8 @@ import org.freedesktop.dbus.types.Variant;
  * Connected, ServicesResolved and notified Values. Its interfaces are declared here, from BlueZ's
  * documentation, independently of the mapper's.
  */
-final class FakeBluez implements AutoCloseable {
-    static final String ADAPTER = "/org/bluez/hci0";
+public final class FakeBluez implements AutoCloseable {
+    public static final String ADAPTER = "/org/bluez/hci0";
 
     @DBusInterfaceName("org.bluez.Adapter1")
     public interface Adapter1 extends DBusInterface {
@@ -60,22 +60,22 @@ final class FakeBluez implements AutoCloseable {
     }
 
     /** How a characteristic answers ReadValue. */
-    enum ReadMode { NORMAL, DISCONNECT, SILENT }
+    public enum ReadMode { NORMAL, DISCONNECT, SILENT }
 
     private final DBusConnection conn;
     /** Exported objects: path → interface → properties. */
     private final Map<String, Map<String, Map<String, Variant<?>>>> tree = new ConcurrentHashMap<>();
     private final Map<String, Dev> devices = new ConcurrentHashMap<>();
     private volatile boolean discovering;
-    final List<String> calls = new CopyOnWriteArrayList<>();
+    public final List<String> calls = new CopyOnWriteArrayList<>();
 
     /** A peripheral: in range or not, and its characteristics (uuid → value). */
-    final class Dev {
-        final String mac;
+    public final class Dev {
+        public final String mac;
         final String path;
-        final Map<String, byte[]> values = new LinkedHashMap<>();
-        final Map<String, ReadMode> modes = new ConcurrentHashMap<>();
-        final List<byte[]> writes = new CopyOnWriteArrayList<>();
+        public final Map<String, byte[]> values = new LinkedHashMap<>();
+        public final Map<String, ReadMode> modes = new ConcurrentHashMap<>();
+        public final List<byte[]> writes = new CopyOnWriteArrayList<>();
         volatile boolean inRange = true;
         volatile boolean connected;
 
@@ -90,7 +90,7 @@ final class FakeBluez implements AutoCloseable {
         }
     }
 
-    FakeBluez(String address) throws DBusException {
+    public FakeBluez(String address) throws DBusException {
         conn = DBusConnectionBuilder.forAddress(address).withShared(false).build();
         conn.exportObject("/", new Root());
         Map<String, Variant<?>> adapter = new HashMap<>();
@@ -103,19 +103,19 @@ final class FakeBluez implements AutoCloseable {
     }
 
     /** A device that advertises (is in range) but that BlueZ has not discovered yet. */
-    Dev peripheral(String mac, Map<String, byte[]> characteristics) {
+    public Dev peripheral(String mac, Map<String, byte[]> characteristics) {
         Dev d = new Dev(mac);
         d.values.putAll(characteristics);
         devices.put(mac, d);
         return d;
     }
 
-    Dev device(String mac) {
+    public Dev device(String mac) {
         return devices.get(mac);
     }
 
     /** The device leaves: the link drops (if any) and BlueZ forgets it. */
-    void goAway(String mac) throws DBusException {
+    public void goAway(String mac) throws DBusException {
         Dev d = devices.get(mac);
         d.inRange = false;
         drop(d);
@@ -123,7 +123,7 @@ final class FakeBluez implements AutoCloseable {
     }
 
     /** The device advertises again; found at once if discovery runs. */
-    void comeBack(String mac) throws DBusException {
+    public void comeBack(String mac) throws DBusException {
         Dev d = devices.get(mac);
         d.inRange = true;
         if (discovering) {
@@ -132,7 +132,7 @@ final class FakeBluez implements AutoCloseable {
     }
 
     /** A notification: the characteristic's Value changes. */
-    void notifyValue(String mac, String uuid, byte[] value) throws DBusException {
+    public void notifyValue(String mac, String uuid, byte[] value) throws DBusException {
         Dev d = devices.get(mac);
         d.values.put(uuid, value);
         String p = d.charPath(uuid);
