@@ -152,6 +152,39 @@ check "the virtual device kept running" test "$(D thermometer-1 {.status.state})
 K delete -f "$OUTPOST_HOME/modbus-thermostat.yaml" >/dev/null 2>&1
 kill $SIM_PID 2>/dev/null
 
+echo "== a BLE device through the BLE mapper, installed on the running gateway, against a fake BlueZ on a private D-Bus"
+BLE_SIM_JAR="$ROOT/examples/ble-simulator/target/outpost-example-ble-simulator-0.1.0-SNAPSHOT.jar"
+BLE_DIR="$OUTPOST_HOME/ble-bus"
+start_ble() { java -jar "$BLE_SIM_JAR" "$BLE_DIR" >>"$OUTPOST_HOME/ble-sim.log" 2>&1 & BLE_PID=$!; }
+start_ble
+trap 'kill $BLE_PID 2>/dev/null; cleanup' EXIT
+wait_for 20 "the simulator's private bus is up (dbus-daemon with a fake BlueZ)" test -S "$BLE_DIR/bus"
+GW "config:edit io.outpost.mapper.ble; config:property-set busAddress unix:path=$BLE_DIR/bus; config:update" >/dev/null
+check "feature:install outpost-mapper-ble on the running gateway" bash -c "'$OUT' shell gateway 'feature:install outpost-mapper-ble' >/dev/null 2>&1; '$OUT' shell gateway outpost:mappers 2>'$OUT' shell gateway outpost:mappers 2>&1 | grep -q ble"1 | grep -q outpost.mapper.ble"
+# shorter cycles than the example's minute, so that the test does not wait for them
+sed -e 's/nodeName: gateway-1/nodeName: e2e-dev-gw/' -e 's/: 60000$/: 2000/' \
+  "$ROOT/examples/devices/ble-thermometer.yaml" >"$OUTPOST_HOME/ble-thermometer.yaml"
+check "the example BLE sensor tag applies" K apply -f "$OUTPOST_HOME/ble-thermometer.yaml"
+wait_for 40 "sensortag-1 is online (found by discovery, connected)" bash -c '[ "$(D sensortag-1 {.status.state})" = online ]'
+wait_for 30 "IR temperature through KubeEdge's dataConverter is 26.75" bash -c '[ "$(reported sensortag-1 ir-temperature)" = 26.75 ]'
+wait_for 30 "the battery level is a uint8: 98" bash -c '[ "$(reported sensortag-1 battery)" = 98 ]'
+wait_for 30 "the device name is a string: SensorTag" bash -c '[ "$(reported sensortag-1 device-name)" = SensorTag ]'
+wait_for 30 "temperature arrives by notifications (int16 × 0.01)" bash -c 'reported sensortag-1 temperature | grep -Eq "^2[12](\.[0-9]+)?$"'
+wait_for 20 "the desired OFF was written through dataWrite ([0])" grep -q "led: 00" "$OUTPOST_HOME/ble-sim.log"
+K patch device sensortag-1 --type=json -p '[{"op":"replace","path":"/spec/properties/3/desired/value","value":"ON"}]' >/dev/null
+wait_for 20 "a desired ON is written through dataWrite ([1])" grep -q "led: 01" "$OUTPOST_HOME/ble-sim.log"
+kill $BLE_PID 2>/dev/null; wait $BLE_PID 2>/dev/null
+wait_for 30 "BlueZ gone: offline, the Online condition says bluetooth is unavailable" bash -c \
+  '[ "$(D sensortag-1 {.status.state})" = offline ] && cond sensortag-1 Online message | grep -q "bluetooth unavailable"'
+check "other devices are not disturbed" test "$(D thermometer-1 {.status.state})" = online
+start_ble
+wait_for 60 "BlueZ back: online again (bus reopened, device rediscovered, reconnected)" bash -c '[ "$(D sensortag-1 {.status.state})" = online ]'
+"$OUT" shell gateway "feature:uninstall outpost-mapper-ble" >/dev/null 2>&1
+wait_for 30 "feature:uninstall: the device says no mapper is installed" bash -c '[ "$(cond sensortag-1 Online reason)" = NoMapper ]'
+check "the virtual device kept running" test "$(D thermometer-1 {.status.state})" = online
+K delete -f "$OUTPOST_HOME/ble-thermometer.yaml" >/dev/null 2>&1
+kill $BLE_PID 2>/dev/null
+
 echo "== the gateway works on while the cloud is away"
 "$OUT" stop cloud >/dev/null 2>&1
 at1="$(GW outpost:twin thermometer-1 | awk -F'|' '/temperature/ {gsub(/ /,"",$5); print $5}')"
