@@ -160,7 +160,7 @@ start_ble
 trap 'kill $BLE_PID 2>/dev/null; cleanup' EXIT
 wait_for 20 "the simulator's private bus is up (dbus-daemon with a fake BlueZ)" test -S "$BLE_DIR/bus"
 GW "config:edit io.outpost.mapper.ble; config:property-set busAddress unix:path=$BLE_DIR/bus; config:update" >/dev/null
-check "feature:install outpost-mapper-ble on the running gateway" bash -c "'$OUT' shell gateway 'feature:install outpost-mapper-ble' >/dev/null 2>&1; '$OUT' shell gateway outpost:mappers 2>'$OUT' shell gateway outpost:mappers 2>&1 | grep -q ble"1 | grep -q outpost.mapper.ble"
+check "feature:install outpost-mapper-ble on the running gateway" bash -c "'$OUT' shell gateway 'feature:install outpost-mapper-ble' >/dev/null 2>&1; '$OUT' shell gateway outpost:mappers 2>&1 | grep -q outpost.mapper.ble"
 # shorter cycles than the example's minute, so that the test does not wait for them
 sed -e 's/nodeName: gateway-1/nodeName: e2e-dev-gw/' -e 's/: 60000$/: 2000/' \
   "$ROOT/examples/devices/ble-thermometer.yaml" >"$OUTPOST_HOME/ble-thermometer.yaml"
