@@ -52,7 +52,7 @@ public class BleMapper implements Mapper {
 
     @Activate
     void activate(Config config) {
-        activate(config.busAddress().trim(), config.busTimeout());
+        activate(config.busAddress().trim(), Math.max(100, config.busTimeout()));
     }
 
     private void activate(String address, int timeout) {

@@ -210,6 +210,9 @@ final class BleSession implements DeviceSession, Bluez.Listener {
             b.addListener(this);
             bluez = b;
         }
+        // A fresh snapshot of BlueZ's tree: dbus-java delivers signals and replies on separate threads, so
+        // after a drop the cache may still be catching up with signals sent before the last reply.
+        b.sync(config.timeoutMillis());
         List<String> adapters = b.adapters();
         if (config.adapter().isEmpty()) {
             if (adapters.isEmpty()) {
@@ -240,9 +243,18 @@ final class BleSession implements DeviceSession, Bluez.Listener {
         if (!Boolean.TRUE.equals(b.property(devicePath, Bluez.DEVICE, "Connected"))) {
             b.connect(devicePath, config.connectTimeoutMillis());
         }
-        if (!b.await(devicePath, Bluez.DEVICE, "ServicesResolved", Boolean.TRUE, config.connectTimeoutMillis())) {
-            throw new BluezException(BluezException.Kind.TIMEOUT, "device " + config.mac() + " connected, but its GATT services were not resolved within "
-                    + config.connectTimeoutMillis() + " ms");
+        long end = clock.getAsLong() + config.connectTimeoutMillis();
+        while (true) {
+            long left = end - clock.getAsLong();
+            if (left <= 0 || !b.await(devicePath, Bluez.DEVICE, "ServicesResolved", Boolean.TRUE, left)) {
+                throw new BluezException(BluezException.Kind.TIMEOUT, "device " + config.mac() + " connected, but its GATT services were not resolved within "
+                        + config.connectTimeoutMillis() + " ms");
+            }
+            // Confirm with BlueZ itself, and take the GATT objects from the same snapshot.
+            b.sync(config.timeoutMillis());
+            if (Boolean.TRUE.equals(b.property(devicePath, Bluez.DEVICE, "ServicesResolved"))) {
+                break;
+            }
         }
         Map<String, String> found = b.characteristics(devicePath);
         chars.clear();
@@ -315,6 +327,12 @@ final class BleSession implements DeviceSession, Bluez.Listener {
 
     private synchronized void attempt() {
         if (closed || linked) {
+            return;
+        }
+        long wait = nextAttempt - clock.getAsLong();
+        if (wait > 0) {
+            // Early by a clock tick, or a read moved the back-off on: come back when it ends.
+            schedule(wait);
             return;
         }
         try {

@@ -371,6 +371,10 @@ public final class Bluez implements AutoCloseable {
     }
 
     private void added(String path, Map<String, Map<String, Variant<?>>> ifaces) {
+        if (!path.startsWith("/org/bluez")) {
+            // The system bus carries other services' object managers too.
+            return;
+        }
         synchronized (objects) {
             Map<String, Map<String, Object>> o = new HashMap<>(objects.getOrDefault(path, Map.of()));
             ifaces.forEach((name, props) -> o.put(name, unwrap(props)));
@@ -381,6 +385,9 @@ public final class Bluez implements AutoCloseable {
     }
 
     private void removed(String path, List<String> ifaces) {
+        if (!path.startsWith("/org/bluez")) {
+            return;
+        }
         synchronized (objects) {
             Map<String, Map<String, Object>> o = new HashMap<>(objects.getOrDefault(path, Map.of()));
             ifaces.forEach(o::remove);
