@@ -20,6 +20,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One BLE device: found by address (with discovery when BlueZ does not know it), connected, its
@@ -31,6 +33,7 @@ import java.util.stream.Collectors;
  * talks to BlueZ; BlueZ's signal threads only read volatile fields and hand work to the scheduler.
  */
 final class BleSession implements DeviceSession, Bluez.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(BleSession.class);
     /** Where the session gets the shared BlueZ connection. */
     interface BusSource {
         Bluez get() throws BluezException;
@@ -194,6 +197,9 @@ final class BleSession implements DeviceSession, Bluez.Listener {
             attach();
         } catch (BluezException e) {
             throw linkDown(e, "");
+        } catch (RuntimeException | LinkageError e) {
+            // Nothing may escape to the device manager's threads: a library failure is this device's status.
+            throw linkDown(new BluezException(BluezException.Kind.BUS, e.toString(), "", e), "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MapperException(MapperException.Kind.UNREACHABLE, "interrupted while connecting to " + config.mac());
@@ -339,7 +345,8 @@ final class BleSession implements DeviceSession, Bluez.Listener {
             ensureLinked();
         } catch (MapperException e) {
             // Reported through the listener by linkDown, which also scheduled the next attempt.
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("BLE device {}: {}", config.mac(), e.toString(), e);
             lastReason = "bluetooth unavailable: " + e;
             health(false, lastReason);
             schedule(delay);
@@ -360,6 +367,12 @@ final class BleSession implements DeviceSession, Bluez.Listener {
 
     private void health(boolean up, String reason) {
         if (online == null || online != up || !up && !reason.equals(reportedReason)) {
+            // For the gateway's log too: the twin keeps only the latest reason.
+            if (up) {
+                LOG.info("BLE device {} online", config.mac());
+            } else {
+                LOG.info("BLE device {} offline: {}", config.mac(), reason);
+            }
             online = up;
             reportedReason = reason;
             listener.health(up, reason);

@@ -22,6 +22,7 @@ import org.freedesktop.dbus.interfaces.DBusInterface;
 import org.freedesktop.dbus.interfaces.ObjectManager;
 import org.freedesktop.dbus.interfaces.Properties;
 import org.freedesktop.dbus.messages.Message;
+import org.freedesktop.dbus.transport.jre.NativeTransportProvider;
 import org.freedesktop.dbus.types.Variant;
 
 /**
@@ -76,6 +77,9 @@ public final class Bluez implements AutoCloseable {
         AtomicReference<Bluez> self = new AtomicReference<>();
         try {
             DBusConnectionBuilder b = busAddress.isEmpty() ? DBusConnectionBuilder.forSystemBus() : DBusConnectionBuilder.forAddress(busAddress);
+            // Named here so that the transport is a real dependency (in OSGi: the fragment must be resolved with the
+            // core) and looked up where it is, whatever class loader dbus-java would pick by default.
+            b.transportConfig().withServiceLoaderClassLoader(NativeTransportProvider.class.getClassLoader());
             // Not shared: dbus-java's shared connections are a JVM-wide cache, and this one is ours to close.
             // One signal thread: BlueZ's signals (device gone, device back, services resolved) must be seen in the order sent.
             b.receivingThreadConfig().withSignalThreadCount(1);
@@ -91,6 +95,10 @@ public final class Bluez implements AutoCloseable {
         } catch (DBusException | RuntimeException e) {
             throw new BluezException(BluezException.Kind.BUS, "cannot connect to D-Bus at " + where + ": " + e.getMessage()
                     + " (is dbus running, and may this user use it?)", "", e);
+        } catch (LinkageError e) {
+            // dbus-java finds its transport in a static initializer: without one, every use fails with an Error.
+            throw new BluezException(BluezException.Kind.BUS, "the D-Bus library cannot be used (" + e
+                    + "): is dbus-java's native unix socket transport installed? (feature outpost-mapper-ble installs it)", "", e);
         }
         Bluez b = new Bluez(c, where);
         self.set(b);
