@@ -552,7 +552,11 @@ public final class UaConnection implements AutoCloseable {
                 if (code == StatusCodes.Bad_Timeout || code == StatusCodes.Bad_RequestTimeout) {
                     return new UaFailure(UaFailure.Kind.TIMEOUT, "no answer from " + hostPort + " within " + settings.timeoutMillis + " ms (" + doing + ")", e);
                 }
-                if (code == StatusCodes.Bad_ConnectionRejected || code == StatusCodes.Bad_ConnectionClosed || code == StatusCodes.Bad_SessionClosed
+                if (code == StatusCodes.Bad_ConnectionRejected) {
+                    // Milo's name for a TCP connection refused (nothing listens on the port).
+                    return new UaFailure(UaFailure.Kind.UNREACHABLE, "connection refused by " + hostPort + " (" + doing + ")", e);
+                }
+                if (code == StatusCodes.Bad_ConnectionClosed || code == StatusCodes.Bad_SessionClosed
                         || code == StatusCodes.Bad_NotConnected || code == StatusCodes.Bad_ServerNotConnected
                         || code == StatusCodes.Bad_CommunicationError || code == StatusCodes.Bad_SecureChannelClosed
                         || code == StatusCodes.Bad_SessionIdInvalid || code == StatusCodes.Bad_TcpInternalError) {
