@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the OPC UA mapper benchmark (see bench/README.md).
 #
-#   bench/run-opcua.sh                                   # 10 devices × 100 monitored items, publishing 100 and 20 ms
+#   bench/run-opcua.sh                                   # 10 devices × 100 monitored items, publishing 100, 20 and 10 ms
 #   bench/run-opcua.sh --devices 4 --items 250 --publishing-ms 50 --window-seconds 20
 #
 # Every option after the script name goes to the driver (io.outpost.bench.OpcUaBench).

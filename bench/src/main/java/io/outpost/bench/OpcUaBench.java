@@ -51,10 +51,10 @@ public final class OpcUaBench {
         int change = Integer.parseInt(args.getOrDefault("change-ms", "10"));
         int sampling = Integer.parseInt(args.getOrDefault("sampling-ms", "10"));
         List<Integer> publishing = new ArrayList<>();
-        for (String p : args.getOrDefault("publishing-ms", "100,20").split(",")) {
+        for (String p : args.getOrDefault("publishing-ms", "100,20,10").split(",")) {
             publishing.add(Integer.parseInt(p.trim()));
         }
-        int warmup = Integer.parseInt(args.getOrDefault("warmup-seconds", "3"));
+        int warmup = Integer.parseInt(args.getOrDefault("warmup-seconds", "10"));
         int window = Integer.parseInt(args.getOrDefault("window-seconds", "10"));
         String command = args.getOrDefault("command", "bench/run-opcua.sh");
         int port;
