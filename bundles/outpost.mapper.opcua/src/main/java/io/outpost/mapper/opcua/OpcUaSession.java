@@ -12,7 +12,6 @@ import io.outpost.twin.api.PropertyType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,8 @@ final class OpcUaSession implements DeviceSession, UaConnection.Events {
     private final DeviceListener listener;
     private final LongSupplier clock;
     private final Set<String> pushed;
-    private final Map<String, NodeId> resolved = new HashMap<>();
+    /** Nodes found by browse path; read by Milo's threads too. */
+    private final Map<String, NodeId> resolved = new java.util.concurrent.ConcurrentHashMap<>();
     private UaConnection connection;
     private final Runnable onClose;
 
@@ -205,9 +205,12 @@ final class OpcUaSession implements DeviceSession, UaConnection.Events {
             return;
         }
         NodeId node = pt.node() != null ? pt.node() : resolved.getOrDefault(key, NodeId.NULL_VALUE);
-        String problem = problem(pt.property(), node, value);
-        if (problem != null) {
-            listener.health(false, "config: " + problem);
+        StatusCode sc = value.getStatusCode();
+        if (sc != null && sc.isBad()) {
+            listener.health(false, reason(UaConnection.failureOf(sc, "monitoring property " + key + " (node " + node.toParseableString() + ")")));
+            return;
+        }
+        if (value.getValue() == null || value.getValue().isNull()) {
             return;
         }
         String v = text(pt.property(), value.getValue().getValue());

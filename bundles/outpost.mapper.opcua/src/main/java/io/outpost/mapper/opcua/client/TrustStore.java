@@ -55,13 +55,18 @@ public final class TrustStore {
         return rejected;
     }
 
-    /** Thumbprints (hex, colons and case ignored) of server certificates trusted without a file. */
+    /**
+     * Thumbprints (hex, colons and case ignored) of server certificates trusted without a file.
+     * Each value may hold several, separated by commas or spaces, as {@code config:property-append}
+     * leaves them.
+     */
     public void setThumbprints(Collection<String> values) {
-        thumbprints = values.stream().map(TrustStore::normalise).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        thumbprints = values.stream().flatMap(v -> java.util.Arrays.stream(v.split("[,\\s]+"))).map(TrustStore::normalise)
+                .filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
     static String normalise(String thumbprint) {
-        return thumbprint.replace(":", "").replace(" ", "").trim().toLowerCase(Locale.ROOT);
+        return thumbprint.replace(":", "").trim().toLowerCase(Locale.ROOT);
     }
 
     public boolean isTrusted(X509Certificate cert) {
@@ -154,7 +159,7 @@ public final class TrustStore {
         return "the server certificate of " + url + " (" + cert.getSubjectX500Principal().getName() + ", SHA-1 " + sha1
                 + ") is not trusted: to trust it, " + (saved == null ? "put a copy of it into " + trusted
                         : "move " + saved + " to " + trusted + "/")
-                + " or add its thumbprint to the mapper's configuration (config:property-append io.outpost.mapper.opcua trustedCertificates "
+                + " or add its thumbprint to the mapper's configuration (config:property-append -p io.outpost.mapper.opcua trustedCertificates ,"
                 + sha1 + ")";
     }
 

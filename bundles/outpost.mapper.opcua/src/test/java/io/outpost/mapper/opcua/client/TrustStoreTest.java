@@ -43,7 +43,7 @@ class TrustStoreTest {
         assertTrue(Files.exists(saved));
         assertEquals(why.get(), e.getMessage());
         assertTrue(why.get().contains("opc.tcp://h:4840") && why.get().contains("CN=server") && why.get().contains("move " + saved + " to "
-                + pki.resolve("trusted")) && why.get().contains("config:property-append io.outpost.mapper.opcua trustedCertificates " + sha1), why.get());
+                + pki.resolve("trusted")) && why.get().contains("config:property-append -p io.outpost.mapper.opcua trustedCertificates ," + sha1), why.get());
         assertThrows(UaException.class, () -> v.validateCertificateChain(List.of(), "", new String[0]));
     }
 
@@ -64,6 +64,8 @@ class TrustStoreTest {
         assertTrue(t.isTrusted(cert), "thumbprints with colons and upper case, as tools print them");
         t.setThumbprints(List.of(TrustStore.thumbprint(cert, "SHA-256")));
         assertTrue(t.isTrusted(cert));
+        t.setThumbprints(List.of("0011,", ",22ff, " + TrustStore.thumbprint(cert, "SHA-1")));
+        assertTrue(t.isTrusted(cert), "several in one value, as config:property-append leaves them");
     }
 
     @Test
