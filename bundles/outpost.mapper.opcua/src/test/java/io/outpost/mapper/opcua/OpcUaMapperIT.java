@@ -227,6 +227,43 @@ class OpcUaMapperIT {
         assertTrue(e.getMessage().contains("it offers None/None, Basic256Sha256/Sign, Basic256Sha256/SignAndEncrypt"), e.getMessage());
     }
 
+    @Test
+    void browseListsTheChildrenOfANode() throws Exception {
+        var settings = new io.outpost.mapper.opcua.client.UaConnection.Settings(server.url(),
+                org.eclipse.milo.opcua.stack.core.security.SecurityPolicy.None,
+                org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode.None, "", "", 3000, 1000, 1000);
+        var events = new io.outpost.mapper.opcua.client.UaConnection.Events() {
+            @Override
+            public void online() {
+            }
+
+            @Override
+            public void offline(io.outpost.mapper.opcua.client.UaFailure why) {
+            }
+
+            @Override
+            public void value(String key, org.eclipse.milo.opcua.stack.core.types.builtin.DataValue value) {
+            }
+        };
+        var scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (var c = new io.outpost.mapper.opcua.client.UaConnection(settings, () -> {
+            throw new java.io.IOException("not needed on None");
+        }, mapper.trustStore(), events, scheduler)) {
+            int ns = server.namespaceIndex();
+            var top = c.browse(org.eclipse.milo.opcua.stack.core.NodeIds.ObjectsFolder);
+            assertTrue(top.stream().anyMatch(r -> r.browseName().equals(ns + ":Plant") && r.nodeId().equals("ns=" + ns + ";s=Plant")), top.toString());
+            var plant = c.browse(org.eclipse.milo.opcua.stack.core.types.builtin.NodeId.parse("ns=" + ns + ";s=Plant"));
+            assertEquals(java.util.Set.of("Temperature", "Counter", "Running", "Label", "Setpoint"),
+                    plant.stream().map(r -> r.browseName().substring(r.browseName().indexOf(':') + 1)).collect(java.util.stream.Collectors.toSet()));
+            assertTrue(plant.stream().allMatch(r -> r.nodeClass().equals("Variable")), plant.toString());
+            var e = assertThrows(io.outpost.mapper.opcua.client.UaFailure.class, () -> c.resolve(ns + ":Plant/" + ns + ":Nothing"));
+            assertEquals(io.outpost.mapper.opcua.client.UaFailure.Kind.CONFIG, e.kind());
+            assertTrue(e.getMessage().contains("names no node under Objects"), e.getMessage());
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
     static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(45).toNanos();
         while (!condition.getAsBoolean()) {
