@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.eclipse.milo.opcua.stack.core.Stack;
-import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -162,9 +161,5 @@ public class OpcUaMapper implements Mapper {
         } catch (IOException e) {
             throw new MapperException(MapperException.Kind.CONFIG, "password file " + f + " cannot be read by the gateway: " + e.getMessage());
         }
-    }
-
-    static boolean secure(SecurityPolicy p) {
-        return p != SecurityPolicy.None;
     }
 }
