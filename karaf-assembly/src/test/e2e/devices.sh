@@ -184,6 +184,35 @@ wait_for 30 "feature:uninstall: the device says no mapper is installed" bash -c 
 check "the virtual device kept running" test "$(D thermometer-1 {.status.state})" = online
 K delete -f "$OUTPOST_HOME/ble-thermometer.yaml" >/dev/null 2>&1
 kill $BLE_PID 2>/dev/null
+echo "== an OPC UA device through the OPC UA mapper, installed on the running gateway"
+OPCUA_JAR="$ROOT/examples/opcua-simulator/target/outpost-example-opcua-simulator-0.1.0-SNAPSHOT.jar"
+start_opcua() { java -Xmx128m -jar "$OPCUA_JAR" 24840 >>"$OUTPOST_HOME/opcua-sim.log" 2>&1 & OPCUA_PID=$!; }
+start_opcua
+trap 'kill $SIM_PID $BLE_PID $OPCUA_PID 2>/dev/null; cleanup' EXIT
+check "feature:install outpost-mapper-opcua on the running gateway" bash -c "'$OUT' shell gateway 'feature:install outpost-mapper-opcua' >/dev/null 2>&1; '$OUT' shell gateway outpost:mappers 2>&1 | grep -q opcua"
+sed -e 's/nodeName: gateway-1/nodeName: e2e-dev-gw/' -e 's#opc.tcp://192.168.1.60:4840#opc.tcp://127.0.0.1:24840#' \
+  "$ROOT/examples/devices/opcua-boiler.yaml" >"$OUTPOST_HOME/opcua-boiler.yaml"
+check "the example OPC UA boiler applies" K apply -f "$OUTPOST_HOME/opcua-boiler.yaml"
+wait_for 40 "boiler-1 is online" bash -c '[ "$(D boiler-1 {.status.state})" = online ]'
+wait_for 30 "its label is read from the node found by browse path 2:Boiler/2:Label" bash -c '[ "$(reported boiler-1 label)" = OUTPOST-B1 ]'
+wait_for 30 "running is read from a numeric node id (ns=2;i=1005)" bash -c '[ "$(reported boiler-1 running)" = true ]'
+wait_for 30 "temperature arrives through a monitored item" bash -c 'reported boiler-1 temperature | grep -Eq "^[0-9]+(\.[0-9]+)?$"'
+wait_for 30 "the manifest's desired setpoint (60) is written and read back" bash -c '[ "$(reported boiler-1 setpoint)" = 60 ]'
+K patch device boiler-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"72.5"}]' >/dev/null
+wait_for 20 "a desired setpoint is written to the Double node and read back" bash -c '[ "$(reported boiler-1 setpoint)" = 72.5 ]'
+kill $OPCUA_PID 2>/dev/null; wait $OPCUA_PID 2>/dev/null
+wait_for 40 "the server gone: offline, the Online condition names the cause" bash -c \
+  '[ "$(D boiler-1 {.status.state})" = offline ] && cond boiler-1 Online message | grep -Eiq "refused|unreachable|lost|timeout"'
+check "other devices are not disturbed" test "$(D thermometer-1 {.status.state})" = online
+t_before="$(reported boiler-1 temperature)"
+start_opcua
+wait_for 90 "the server back: online again (Milo reconnects)" bash -c '[ "$(D boiler-1 {.status.state})" = online ]'
+wait_for 60 "temperature changes again: the subscription was created anew ($t_before before)" bash -c "[ \"\$(reported boiler-1 temperature)\" != '$t_before' ]"
+"$OUT" shell gateway "feature:uninstall outpost-mapper-opcua" >/dev/null 2>&1
+wait_for 30 "feature:uninstall: the OPC UA device says no mapper is installed" bash -c '[ "$(cond boiler-1 Online reason)" = NoMapper ]'
+check "the virtual device kept running" test "$(D thermometer-1 {.status.state})" = online
+K delete -f "$OUTPOST_HOME/opcua-boiler.yaml" >/dev/null 2>&1
+kill $OPCUA_PID 2>/dev/null
 
 echo "== the gateway works on while the cloud is away"
 "$OUT" stop cloud >/dev/null 2>&1

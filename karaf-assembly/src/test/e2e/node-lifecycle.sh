@@ -96,6 +96,12 @@ wait_for 30 "feature:install outpost-mapper-modbus registers a Mapper for protoc
 "$OUT" shell gateway "feature:uninstall outpost-mapper-modbus" >/dev/null 2>&1
 wait_for 30 "feature:uninstall outpost-mapper-modbus removes it" bash -c \
   "! '$OUT' shell gateway 'service:list io.outpost.mapper.api.Mapper' | grep -q 'outpost.mapper.protocol = modbus'"
+"$OUT" shell gateway "feature:install outpost-mapper-opcua" >/dev/null 2>&1
+wait_for 30 "feature:install outpost-mapper-opcua registers a Mapper for protocol opcua (offline, from system/)" bash -c \
+  "'$OUT' shell gateway 'service:list io.outpost.mapper.api.Mapper' | grep -q 'outpost.mapper.protocol = opcua'"
+"$OUT" shell gateway "feature:uninstall outpost-mapper-opcua" >/dev/null 2>&1
+wait_for 30 "feature:uninstall outpost-mapper-opcua removes it" bash -c \
+  "! '$OUT' shell gateway 'service:list io.outpost.mapper.api.Mapper' | grep -q 'outpost.mapper.protocol = opcua'"
 check "the gateway's link stayed up meanwhile" contains "$("$OUT" shell gateway outpost:status 2>&1)" "CONNECTED"
 
 echo "== hot swap: a handler bundle that stops simply stops receiving"
