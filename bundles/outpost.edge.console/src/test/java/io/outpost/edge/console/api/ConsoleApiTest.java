@@ -111,7 +111,7 @@ class ConsoleApiTest {
         };
         api = new ConsoleApi(new ConsoleApi.Deps(new SessionStore(clock, Duration.ofMinutes(15), 10),
                 new LoginThrottle(clock, 3, Duration.ofMinutes(5)), new PasswordRecords(dir.resolve("pw.properties")), () -> auth,
-                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, null, apiLogs,
+                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, null, null, apiLogs,
                 new SnapshotStore(dir.resolve("snapshots"), clock, json), scheduler, json, Duration.ofSeconds(1)));
     }
 
