@@ -56,8 +56,9 @@ public class LogsCommand implements Action {
         PrintStream out = System.out;
         try (ContainerLog log = pods.log(ns[0], ns[1], container, previous)) {
             print(out, log.tail(tail));
-            while (follow && !Thread.currentThread().isInterrupted()) {
-                Thread.sleep(FOLLOW_MILLIS); // Ctrl-C interrupts the command's thread
+            // Ctrl-C interrupts the command's thread; a client that went away shows as an output error
+            while (follow && !Thread.currentThread().isInterrupted() && !out.checkError()) {
+                Thread.sleep(FOLLOW_MILLIS);
                 print(out, log.poll());
             }
         } catch (PodException e) {
