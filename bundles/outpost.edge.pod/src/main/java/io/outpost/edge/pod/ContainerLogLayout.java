@@ -105,6 +105,9 @@ final class ContainerLogLayout implements ContainerRuntime {
         }
         try (DirectoryStream<Path> pods = Files.newDirectoryStream(root)) {
             for (Path pod : pods) {
+                if (!Files.isDirectory(pod)) {
+                    continue; // not ours
+                }
                 String dir = pod.getFileName().toString();
                 String uid = dir.substring(dir.lastIndexOf('_') + 1);
                 if (!uids.contains(uid)) {
