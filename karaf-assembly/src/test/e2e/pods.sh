@@ -66,9 +66,9 @@ check "outpost:logs default/busybox prints the container's output (CRI log under
 check "the log is in the kubelet's layout: <data>/pods/logs/<ns>_<name>_<uid>/<container>/0.log" bash -c \
   "ls '$OUTPOST_HOME'/gateway/data/pods/logs/default_busybox_*/main/0.log"
 check "outpost:logs with a pod that is not there says how to find one" contains "$(GW outpost:logs default/nope)" "not on this gateway (see outpost:pods)"
-check "outpost:logs -c with a wrong container names the pod's containers" contains "$(GW "outpost:logs busybox -c sidecar")" "it has main"
-check "outpost:logs -p before any restart says there is no previous run" contains "$(GW "outpost:logs busybox -p")" "no previous run"
-check "outpost:logs --tail 0 is refused with the allowed range" contains "$(GW "outpost:logs busybox --tail 0")" "--tail must be from 1 to 100000"
+check "outpost:logs -c with a wrong container names the pod's containers" contains "$(GW "outpost:logs -c sidecar busybox")" "it has main"
+check "outpost:logs -p before any restart says there is no previous run" contains "$(GW "outpost:logs -p busybox")" "no previous run"
+check "outpost:logs --tail 0 is refused with the allowed range" contains "$(GW "outpost:logs --tail 0 busybox")" "--tail must be from 1 to 100000"
 check "outpost:logs without a pod gets Karaf's usage error" contains "$(GW outpost:logs)" "argument pod is required"
 cat <<YAML | K apply --validate=false -f - >/dev/null
 apiVersion: v1
@@ -84,7 +84,7 @@ spec:
 YAML
 wait_for 60 "a second pod, printing a line a second, is Running" bash -c '[ "$(K get pod ticker -o jsonpath={.status.phase})" = Running ]'
 sleep 2
-followed="$(timeout 6 "$OUT" shell gateway "outpost:logs -f default/ticker --tail 1" 2>&1)"
+followed="$(timeout 6 "$OUT" shell gateway "outpost:logs -f --tail 1 default/ticker" 2>&1)"
 echo "$followed" | head -8 | sed 's/^/     /'
 follows() { # the first line is the tail, the next ones arrived while following, in order
   local n; n="$(grep -c '^tick [0-9]*$' <<<"$followed")"; [ "$n" -ge 3 ] || { echo "only $n lines"; return 1; }
