@@ -401,7 +401,7 @@ class ConsoleApiTest {
         HttpResponse r = call("GET", "/api/events?topics=status,logs", l.cookie(), null, null);
         assertEquals("text/event-stream; charset=utf-8", r.contentType());
         java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
-        boolean[] closed = new boolean[1];
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         r.stream().accept(new io.outpost.edge.console.http.EventSink() {
             @Override
             public void send(String event, String data) {
@@ -410,12 +410,12 @@ class ConsoleApiTest {
 
             @Override
             public void close() {
-                closed[0] = true;
+                closed.set(true);
             }
 
             @Override
             public boolean isOpen() {
-                return !closed[0];
+                return !closed.get();
             }
 
             @Override
@@ -438,7 +438,7 @@ class ConsoleApiTest {
             end = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
         } while (end != null && !end.startsWith("end "));
         assertNotNull(end, "the stream ends with the session");
-        assertTrue(closed[0]);
+        awaitTrue(closed::get, "the stream is closed after its end event");
     }
 
     private static final class Sink implements io.outpost.edge.console.http.EventSink {
@@ -477,6 +477,15 @@ class ConsoleApiTest {
         }
     }
 
+    /** The end event and the close come from the scheduler's thread, one after the other. */
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long until = System.currentTimeMillis() + 5000;
+        while (!condition.getAsBoolean() && System.currentTimeMillis() < until) {
+            Thread.sleep(10);
+        }
+        assertTrue(condition.getAsBoolean(), what);
+    }
+
     private static io.outpost.pod.api.LogLine line(String text) {
         return new io.outpost.pod.api.LogLine(java.time.Instant.parse("2026-11-27T10:00:00Z"), "stdout", text);
     }
@@ -502,7 +511,7 @@ class ConsoleApiTest {
         assertTrue(sink.next("lines").contains("\"content\":\"four\""), "new lines follow");
         call("POST", "/api/logout", l.cookie(), l.csrf(), null);
         sink.next("end");
-        assertTrue(sink.closed, "the stream ends with the session");
+        awaitTrue(() -> sink.closed, "the stream ends with the session");
     }
 
     @Test
