@@ -84,7 +84,8 @@ spec:
 YAML
 wait_for 60 "a second pod, printing a line a second, is Running" bash -c '[ "$(K get pod ticker -o jsonpath={.status.phase})" = Running ]'
 sleep 2
-followed="$(timeout 6 "$OUT" shell gateway "outpost:logs -f --tail 1 default/ticker" 2>&1)"
+# SSH and the session take a few seconds on a busy machine: 20 s leave well over 3 lines to follow
+followed="$(timeout 20 "$OUT" shell gateway "outpost:logs -f --tail 1 default/ticker" 2>&1)"
 echo "$followed" | head -8 | sed 's/^/     /'
 follows() { # the first line is the tail, the next ones arrived while following, in order
   local n; n="$(grep -c '^tick [0-9]*$' <<<"$followed")"; [ "$n" -ge 3 ] || { echo "only $n lines"; return 1; }

@@ -208,7 +208,7 @@ class ConsoleBrowserIT {
         type("desired-input-default-thermometer-1-setpoint", "24.5");
         visible("desired-set-default-thermometer-1-setpoint").click();
         textIn("desired-default-thermometer-1-setpoint", "24.5");
-        assertEquals("", visible("desired-error-default-thermometer-1-setpoint").getText());
+        assertEquals("", browser.findElement(By.id("desired-error-default-thermometer-1-setpoint")).getText(), "the error is gone");
         // the simulated mapper writes it to the device and reads it back: the reported value follows, live
         textIn("reported-default-thermometer-1-setpoint", "24.5");
         shot("devices");
