@@ -17,7 +17,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 /** A container's log, read on the gateway itself: works while the cloud is away. */
 @Service
 @Command(scope = "outpost", name = "logs", description = "Prints the log of a pod's container on this gateway, as kubectl logs does; "
-        + "-f follows it until Ctrl-C (on the gateway, feature outpost-pods).")
+        + "-f follows it until Ctrl-C, in the interactive shell (on the gateway, feature outpost-pods).")
 public class LogsCommand implements Action {
     /** How often a followed log is read again. */
     static final long FOLLOW_MILLIS = 300;
