@@ -15,10 +15,18 @@ export OUTPOST_CONSOLE_PORT=18453
 export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
 OUT="$ROOT/outpost"
 URL="https://127.0.0.1:$OUTPOST_CONSOLE_PORT"
+SOCKET="${OUTPOST_CRI_SOCKET:-/run/outpost-containerd/containerd.sock}"
 C() { curl -sk --max-time 20 "$@"; }
 code() { curl -sk --max-time 20 -o /dev/null -w '%{http_code}' "$@"; }
 
-cleanup() { "$OUT" stop >/dev/null 2>&1 || true; }
+cleanup() {
+  # the browser's pod runs in containerd, which outlives the gateway: have the gateway stop it first
+  if kubectl --request-timeout=5s get pod ticker >/dev/null 2>&1; then
+    kubectl --request-timeout=5s delete pod ticker --wait=false >/dev/null 2>&1
+    for _ in $(seq 60); do "$OUT" shell gateway outpost:pods 2>/dev/null | grep -q ticker || break; sleep 0.5; done
+  fi
+  "$OUT" stop >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 cleanup
 rm -rf "$OUTPOST_HOME"
@@ -50,6 +58,24 @@ check "after 5 wrong passwords the user name is locked out (429)" contains "$loc
 check "the lockout is logged" grep -q "failed login for 'intruder'" "$OUTPOST_HOME/gateway/data/log/karaf.log"
 
 wait_for 60 "the demo's simulated device reached the gateway (the Devices page lists it)" bash -c "'$OUT' shell gateway outpost:devices | grep -q thermometer-1"
+
+echo "== a pod for the Pods page: bound to the gateway now, run once the browser installs outpost-pods"
+check "containerd's CRI socket $SOCKET exists (.ci/containerd start)" test -S "$SOCKET"
+printf 'socketPath = %s\nrequestTimeoutSeconds = 30\n' "$SOCKET" >"$OUTPOST_HOME/gateway/etc/io.outpost.runtime.cri.cfg"
+cat <<YAML | kubectl --request-timeout=10s apply --validate=false -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: ticker, namespace: default}
+spec:
+  nodeName: $OUTPOST_GATEWAY_NAME
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: tick
+    image: outpost.local/busybox:1.0
+    command: ["sh", "-c", "i=0; trap 'exit 0' TERM; while true; do i=\$((i+1)); echo tick \$i; sleep 1; done"]
+YAML
+check "kubectl apply of a pod bound to the gateway" kubectl --request-timeout=10s get pod ticker
+check "before the browser installs it, the gateway has no pod manager" bash -c "! '$OUT' shell gateway 'feature:list -i' | grep -q '^outpost-pods '"
 
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
 NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -86,7 +112,10 @@ old_pw_refused() { ! pwssh "$PW" "bundle:list -t 0" >/dev/null 2>&1; }
 check "SSH no longer accepts the generated password" old_pw_refused
 check "the setting changed in the browser is in etc/io.outpost.edge.node.cfg" grep -Eq '^statusUpdateSeconds *= *I?"?7"?' "$OUTPOST_HOME/gateway/etc/io.outpost.edge.node.cfg"
 check "the feature installed in the browser is installed (feature:list -i)" contains "$("$OUT" shell gateway "feature:list -i" 2>&1)" "instance"
-for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices; do
+check "the pod manager installed in the browser runs the pod (outpost:pods over SSH)" bash -c "'$OUT' shell gateway outpost:pods | grep ticker | grep -q Running"
+check "the desired value set in the browser is the twin's (outpost:twin)" contains "$("$OUT" shell gateway outpost:twin default/thermometer-1 2>&1)" "24.5"
+for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices \
+    devices-invalid pods-not-installed pods pods-phone pod-logs; do
   check "screenshot docs/screenshots/$s.png was written" test -s "$ROOT/docs/screenshots/$s.png"
 done
 check "a config snapshot was taken before the change" bash -c "ls '$OUTPOST_HOME/gateway/data/outpost/console/snapshots/' | grep -q json"

@@ -78,6 +78,12 @@ st="$("$OUT" shell gateway outpost:status 2>&1)"
 check "gateway shell: outpost:status shows CONNECTED" contains "$st" "CONNECTED"
 check "cloud shell: outpost:sessions lists the gateway" contains "$("$OUT" shell cloud outpost:sessions 2>&1)" "e2e-gw-1"
 check "a cloud command on the gateway says where it runs" contains "$("$OUT" shell gateway outpost:token list 2>&1)" "runs on the cloud"
+nodes="$("$OUT" shell cloud outpost:nodes 2>&1)"
+echo "$nodes" | sed 's/^/     /'
+check "cloud shell: outpost:nodes shows the gateway Ready with its session and a recent heartbeat" bash -c \
+  "grep -Eq '^ *e2e-gw-1 +[│|] Ready +[│|] [^│|]+[│|] [^│|]+[│|] connected [0-9]+[smhd], seen [0-9]+s ago +[│|] [0-9]+s ago' <<<'$nodes'"
+check "outpost:nodes on the gateway says it runs on the cloud" contains "$("$OUT" shell gateway outpost:nodes 2>&1)" "runs on the cloud"
+check "outpost:pods on a gateway without outpost-pods says how to install it" contains "$("$OUT" shell gateway outpost:pods 2>&1)" "feature:install outpost-pods"
 check "a missing argument gets Karaf's usage error" contains "$("$OUT" shell gateway outpost:join 2>&1)" "argument cloud is required"
 
 fl="$("$OUT" shell gateway "feature:list -o" 2>&1)"
@@ -119,6 +125,7 @@ T=$(date +%s)
 wait_for 46 "Node NotReady after the gateway stopped" not_ready e2e-gw-1
 echo "     (NotReady after $(( $(date +%s) - T )) s)"
 check "NotReady node carries the unreachable NoExecute taint" contains "$(K get node e2e-gw-1 -o jsonpath='{.spec.taints}')" "node.kubernetes.io/unreachable"
+check "outpost:nodes shows it NotReady, without a session" bash -c "'$OUT' shell cloud outpost:nodes 2>&1 | grep -E '^ *e2e-gw-1 ' | grep 'NotReady' | grep -Eq '[│|] - '"
 
 echo "== starting it again: Ready, no duplicate, no new join"
 "$OUT" start gateway >/dev/null 2>&1

@@ -55,6 +55,52 @@ check "startTime is set" bash -c 'P {.status.startTime} | grep -Eq "^[0-9]{4}-.*
 cid="$(P '{.status.containerStatuses[0].containerID}' | sed 's#containerd://##')"
 check "the container runs in containerd" bash -c "ctr --address '$SOCKET' -n k8s.io tasks ls 2>/dev/null | grep -q '^$cid .*RUNNING'"
 
+echo "== the gateway's shell: outpost:pods and outpost:logs (over SSH)"
+pods="$(GW outpost:pods)"
+echo "$pods" | sed 's/^/     /'
+check "outpost:pods: NAMESPACE NAME READY STATUS RESTARTS AGE IP, aligned as Karaf's tables" bash -c \
+  "grep -Eq '^ *NAMESPACE +[│|] NAME +[│|] READY [│|] STATUS +[│|] RESTARTS [│|] AGE +[│|] IP' <<<'$pods'"
+check "outpost:pods shows busybox 1/1 Running, 0 restarts, its pod IP" bash -c \
+  "grep -Eq '^ *default +[│|] busybox +[│|] 1/1 +[│|] Running +[│|] 0 +[│|] [0-9]+[smh] +[│|] 10\\.88\\.[0-9]+\\.[0-9]+' <<<'$pods'"
+check "outpost:logs default/busybox prints the container's output (CRI log under data/pods/logs)" contains "$(GW outpost:logs default/busybox)" "hello from outpost"
+check "the log is in the kubelet's layout: <data>/pods/logs/<ns>_<name>_<uid>/<container>/0.log" bash -c \
+  "ls '$OUTPOST_HOME'/gateway/data/pods/logs/default_busybox_*/main/0.log"
+check "outpost:logs with a pod that is not there says how to find one" contains "$(GW outpost:logs default/nope)" "not on this gateway (see outpost:pods)"
+check "outpost:logs -c with a wrong container names the pod's containers" contains "$(GW "outpost:logs -c sidecar busybox")" "it has main"
+check "outpost:logs -p before any restart says there is no previous run" contains "$(GW "outpost:logs -p busybox")" "no previous run"
+check "outpost:logs --tail 0 is refused with the allowed range" contains "$(GW "outpost:logs --tail 0 busybox")" "--tail must be from 1 to 100000"
+check "outpost:logs without a pod gets Karaf's usage error" contains "$(GW outpost:logs)" "argument pod is required"
+cat <<YAML | K apply --validate=false -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: ticker, namespace: default}
+spec:
+  nodeName: $OUTPOST_GATEWAY_NAME
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: tick
+    image: outpost.local/busybox:1.0
+    command: ["sh", "-c", "i=0; trap 'exit 0' TERM; while true; do i=\$((i+1)); echo tick \$i; sleep 1; done"]
+YAML
+wait_for 60 "a second pod, printing a line a second, is Running" bash -c '[ "$(K get pod ticker -o jsonpath={.status.phase})" = Running ]'
+sleep 2
+# outpost:logs -f streams in an interactive session (Karaf's exec channel, `ssh host <command>`,
+# sends a command's output only when it ends): type the command into a shell with a terminal
+# and read what arrives within 20 s
+followed="$( (echo 'outpost:logs -f --tail 1 default/ticker'; sleep 21) | timeout 20 ssh -tt -q -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -i "$OUTPOST_HOME/ssh/id_rsa" -p "$OUTPOST_GATEWAY_SSH_PORT" \
+  karaf@127.0.0.1 2>&1 | tr -d '\r' | grep -aoE 'tick [0-9]+')"
+echo "$followed" | head -8 | sed 's/^/     /'
+follows() { # the first line is the tail, the next ones arrived while following, in order
+  local n; n="$(grep -c '^tick [0-9]*$' <<<"$followed")"; [ "$n" -ge 3 ] || { echo "only $n lines"; return 1; }
+  local first last; first="$(head -1 <<<"$followed" | awk '{print $2}')"; last="$(tail -1 <<<"$followed" | awk '{print $2}')"
+  [ "$last" -gt "$first" ]
+}
+check "outpost:logs -f follows new lines (interactive shell over SSH) until Ctrl-C or the client goes" follows
+check "both pods are listed (the completer offers the same names)" bash -c "'$OUT' shell gateway outpost:pods | grep -q ticker"
+K delete pod ticker --wait=false >/dev/null 2>&1
+wait_for 30 "ticker is gone from the gateway's pods" bash -c "! '$OUT' shell gateway outpost:pods | grep -q ticker"
+
 running_ids() { ctr --address "$SOCKET" -n k8s.io containers ls 2>/dev/null | grep -c "outpost.local/busybox" || true; }
 echo "== the gateway restarts: the pod keeps running and is adopted, not recreated"
 n_before="$(running_ids)"

@@ -2,7 +2,7 @@
 // (docs/console-api.md). No build step, no libraries; text is always set with textContent.
 'use strict';
 
-const state = { session: null, events: null };
+const state = { session: null, events: null, streams: [] };
 const view = () => document.getElementById('view');
 
 function el(tag, attrs, ...children) {
@@ -33,7 +33,22 @@ async function api(method, path, body) {
   return { status: resp.status, ok: resp.ok, data: data || {} };
 }
 
-function stopEvents() { if (state.events) { state.events.close(); state.events = null; } }
+function stopEvents() {
+  if (state.events) { state.events.close(); state.events = null; }
+  for (const s of state.streams) s.close();
+  state.streams = [];
+}
+// An extra event stream of the current page, closed when the page changes.
+function stream(url) { const s = new EventSource(url); state.streams.push(s); return s; }
+function age(iso) {
+  if (!iso) return '—';
+  const s = Math.max(0, Math.floor((Date.now() - new Date(iso)) / 1000));
+  return s < 120 ? s + 's' : s < 7200 ? Math.floor(s / 60) + 'm' : s < 172800 ? Math.floor(s / 3600) + 'h' : Math.floor(s / 86400) + 'd';
+}
+function statusClass(st) {
+  return st === 'Running' || st === 'Succeeded' || st === 'Completed' ? 'ok'
+    : /Error|BackOff|Failed|Unavailable|Unknown/.test(st) ? 'error' : 'warn';
+}
 
 function bytes(n) {
   if (n === undefined || n === null) return '—';
@@ -54,7 +69,7 @@ function when(iso) {
 
 // --- routing
 
-const pages = { status: statusPage, bundles: bundlesPage, config: configPage, logs: logsPage, devices: devicesPage };
+const pages = { status: statusPage, bundles: bundlesPage, config: configPage, logs: logsPage, pods: podsPage, devices: devicesPage };
 
 function show(name, arg) {
   stopEvents();
@@ -378,14 +393,163 @@ function logsPage() {
   });
 }
 
-// --- devices (read only until the device twin lands)
+// --- pods
 
-async function devicesPage() {
-  view().append(el('h1', {}, 'Devices'));
-  const r = await api('GET', '/api/devices');
-  if (!r.ok) { view().append(el('p', { class: 'error', id: 'devices-message' }, r.data.error)); return; }
-  if (!r.data.length) { view().append(el('p', { class: 'muted', id: 'devices-message' }, 'No devices are assigned to this gateway.')); return; }
-  view().append(el('div', { class: 'table-wrap' }, el('table', { id: 'devices-table' },
-    el('thead', {}, el('tr', {}, el('th', {}, 'Device'), el('th', {}, 'Model'), el('th', {}, 'Protocol'), el('th', { class: 'optional' }, 'Properties'))),
-    el('tbody', {}, r.data.map(d => el('tr', {}, el('td', {}, d.id), el('td', {}, d.model), el('td', {}, d.protocol), el('td', { class: 'optional' }, d.properties.join(', '))))))));
+function podsPage(key) {
+  if (key) return podPage(key);
+  const msg = el('div', { id: 'pods-message', class: 'message', role: 'status' });
+  const body = el('tbody', { id: 'pods-body' });
+  const table = el('div', { class: 'table-wrap', hidden: true }, el('table', { id: 'pods-table' },
+    el('thead', {}, el('tr', {}, el('th', { class: 'optional' }, 'Namespace'), el('th', {}, 'Name'), el('th', {}, 'Ready'), el('th', {}, 'Status'),
+      el('th', {}, 'Restarts'), el('th', {}, 'Age'), el('th', { class: 'optional' }, 'IP'))), body));
+  view().append(el('h1', {}, 'Pods'), el('p', { class: 'muted' }, 'The pods the cloud bound to this gateway, as its pod manager sees them — also while the cloud is away. Updated live.'), msg, table);
+  const draw = (pods) => {
+    if (pods.error) {
+      table.hidden = true;
+      msg.className = 'message error';
+      msg.replaceChildren(pods.error, ' ', el('a', { href: '#/bundles', id: 'pods-install' }, 'Go to Bundles & features'));
+      return;
+    }
+    table.hidden = pods.length === 0;
+    msg.className = 'message muted';
+    msg.textContent = pods.length ? '' : 'No pods are bound to this gateway. Bind one with spec.nodeName, e.g. kubectl apply -f examples/pods/busybox.yaml.';
+    body.replaceChildren(...pods.map(p => el('tr', { 'data-pod': p.namespace + '/' + p.name },
+      el('td', { class: 'optional' }, p.namespace),
+      el('td', {}, el('a', { href: '#/pods/' + encodeURIComponent(p.namespace + '/' + p.name), id: 'pod-link-' + p.namespace + '-' + p.name }, p.name)),
+      el('td', {}, p.ready), el('td', { class: statusClass(p.status), 'data-status': p.status }, p.status), el('td', {}, p.restarts),
+      el('td', {}, age(p.created)), el('td', { class: 'optional' }, p.ip || '—'))));
+  };
+  api('GET', '/api/pods').then(r => draw(r.ok ? r.data : { error: r.data.error || ('failed (' + r.status + ')') }));
+  stream('/api/events?topics=pods').addEventListener('pods', (e) => draw(JSON.parse(e.data)));
+}
+
+function podPage(key) {
+  const [ns, name] = key.split('/');
+  const base = '/api/pods/' + encodeURIComponent(ns) + '/' + encodeURIComponent(name);
+  const head = el('dl', { class: 'kv grid', id: 'pod-summary' });
+  const containers = el('tbody', { id: 'pod-containers' });
+  const box = el('div', { id: 'pod-log-lines', class: 'logs', 'aria-live': 'polite' });
+  const logMsg = el('p', { id: 'pod-log-message', class: 'message', role: 'status' });
+  const pick = el('select', { id: 'pod-log-container' });
+  const tail = el('select', { id: 'pod-log-tail' }, [100, 500, 2000].map(n => el('option', { value: n }, 'last ' + n)));
+  const follow = el('input', { id: 'pod-log-follow', type: 'checkbox', checked: true });
+  const previous = el('input', { id: 'pod-log-previous', type: 'checkbox' });
+  view().append(el('p', {}, el('a', { href: '#/pods' }, '← Pods')), el('h1', {}, key),
+    el('section', { class: 'card' }, head,
+      el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Container'), el('th', { class: 'optional' }, 'Image'),
+        el('th', {}, 'State'), el('th', {}, 'Restarts'), el('th', { class: 'optional' }, 'Since'))), containers))),
+    el('h2', {}, 'Logs'),
+    el('div', { class: 'toolbar' }, el('label', {}, 'Container ', pick), tail, el('label', {}, follow, ' follow'), el('label', {}, previous, ' previous run')),
+    logMsg, box);
+  let logStream = null;
+  const draw = (p) => {
+    const st = p.pod.status || {};
+    const kv = (k, v, id) => [el('dt', {}, k), el('dd', { id }, v)];
+    head.replaceChildren(el('div', {}, ...kv('Status', p.status, 'pod-status'), ...kv('Ready', p.ready, 'pod-ready')),
+      el('div', {}, ...kv('Restarts', String(p.restarts), 'pod-restarts'), ...kv('Age', age(p.created), 'pod-age')),
+      el('div', {}, ...kv('IP', p.ip || '—', 'pod-ip'), ...kv('Started', st.startTime || '—', 'pod-start')));
+    document.getElementById('pod-status').className = statusClass(p.status);
+    const statuses = Object.fromEntries((st.containerStatuses || []).map(c => [c.name, c]));
+    containers.replaceChildren(...(p.pod.spec.containers || []).map(c => {
+      const cs = statuses[c.name] || {}; const s = cs.state || {};
+      const what = s.running ? ['running', s.running.startedAt] : s.waiting ? [s.waiting.reason, ''] : s.terminated ? ['terminated: ' + s.terminated.reason + ' (exit ' + s.terminated.exitCode + ')', s.terminated.finishedAt] : ['—', ''];
+      return el('tr', {}, el('td', {}, c.name), el('td', { class: 'optional' }, c.image), el('td', { class: s.running ? 'ok' : 'warn' }, what[0]),
+        el('td', {}, cs.restartCount ?? 0), el('td', { class: 'optional' }, what[1] || ''));
+    }));
+    if (!pick.options.length) {
+      pick.replaceChildren(...p.containers.map(c => el('option', { value: c }, c)));
+      pick.disabled = p.containers.length < 2;
+    }
+  };
+  const add = (lines) => {
+    for (const l of lines) box.append(el('div', { class: l.stream === 'stderr' ? 'WARN' : '' }, l.content));
+    while (box.childElementCount > 5000) box.firstChild.remove();
+    box.scrollTop = box.scrollHeight;
+  };
+  const loadLogs = async () => {
+    if (logStream) { logStream.close(); logStream = null; }
+    box.replaceChildren(); logMsg.textContent = ''; logMsg.className = 'message';
+    const q = '?container=' + encodeURIComponent(pick.value) + '&tail=' + tail.value + '&previous=' + previous.checked;
+    // The plain request first: it says why when there is no log (yet).
+    const r = await api('GET', base + '/logs' + q);
+    if (!r.ok) { logMsg.className = 'message error'; logMsg.textContent = r.data.error; return; }
+    if (!follow.checked || previous.checked) { add(r.data.lines); logMsg.className = 'message muted'; logMsg.textContent = r.data.lines.length + ' lines'; return; }
+    logStream = stream(base + '/logs' + q + '&follow=true');
+    logStream.addEventListener('lines', (e) => add(JSON.parse(e.data)));
+    logStream.addEventListener('end', (e) => { logStream.close(); logMsg.className = 'message muted'; logMsg.textContent = 'The log ended: ' + JSON.parse(e.data).reason; });
+    logMsg.className = 'message muted'; logMsg.textContent = 'Following (live).';
+  };
+  for (const c of [pick, tail, follow, previous]) c.addEventListener('change', loadLogs);
+  api('GET', base).then(r => {
+    if (!r.ok) { view().append(el('p', { class: 'error', id: 'pod-error' }, r.data.error)); return; }
+    draw(r.data); loadLogs();
+    stream('/api/events?topics=pods').addEventListener('pods', async () => { const u = await api('GET', base); if (u.ok) draw(u.data); });
+  });
+}
+
+// --- devices and their twins
+
+function devicesPage() {
+  const list = el('div', { id: 'devices-list' });
+  const msg = el('p', { id: 'devices-message', class: 'muted' });
+  view().append(el('h1', {}, 'Devices'), el('p', { class: 'muted' }, 'Each device\'s twins: the desired value (from the cloud, or set here) and the value the device reported. Updated live.'), msg, list);
+  const cards = {};
+  const idOf = (d, p) => (d.namespace + '-' + d.name + (p ? '-' + p : '')).replace(/[^A-Za-z0-9_-]/g, '_');
+  const when = (v) => v ? new Date(v.time).toLocaleTimeString() : '';
+  const render = (d) => {
+    let card = cards[d.id];
+    if (!card) {
+      card = el('section', { class: 'card', id: 'device-' + idOf(d), 'data-device': d.id });
+      cards[d.id] = card; list.append(card);
+    }
+    if (d.error) { card.replaceChildren(el('h2', {}, d.namespace + '/' + d.name), el('p', { class: 'error' }, d.error)); return; }
+    const rows = card.querySelector('tbody');
+    if (!rows || rows.childElementCount !== d.twins.length) {
+      card.replaceChildren(
+        el('h2', {}, d.id, ' ', el('span', { id: 'device-state-' + idOf(d) }, '')),
+        el('p', { class: 'help' }, 'model ' + d.model + (d.modelFound ? '' : ' (not received)') + ', protocol ' + d.protocol),
+        el('p', { class: 'error', id: 'device-problems-' + idOf(d) }),
+        el('div', { class: 'table-wrap' }, el('table', { id: 'twins-' + idOf(d) },
+          el('thead', {}, el('tr', {}, el('th', {}, 'Property'), el('th', {}, 'Desired'), el('th', {}, 'Reported'), el('th', { class: 'optional' }, 'Type'), el('th', {}, 'Set desired'))),
+          el('tbody', {}, d.twins.map(t => {
+            const tid = idOf(d, t.property);
+            let setter = el('span', { class: 'muted' }, 'read only');
+            if (t.access !== 'ReadOnly') {
+              const input = el('input', { id: 'desired-input-' + tid, inputmode: t.type === 'string' ? undefined : 'decimal', autocomplete: 'off', placeholder: 'new value' });
+              const err = el('p', { class: 'field-error', id: 'desired-error-' + tid, role: 'alert' });
+              const form = el('form', { class: 'inline', 'data-property': t.property }, input, el('button', { class: 'small', id: 'desired-set-' + tid, type: 'submit' }, 'Set'), err);
+              form.addEventListener('submit', async (ev) => {
+                ev.preventDefault(); err.textContent = ''; input.classList.remove('invalid');
+                const r = await api('PUT', '/api/devices/' + encodeURIComponent(d.namespace) + '/' + encodeURIComponent(d.name) + '/twins/' + encodeURIComponent(t.property), { desired: input.value });
+                if (!r.ok) { err.textContent = (r.data.fields && r.data.fields.desired) || r.data.error; input.classList.add('invalid'); return; }
+                input.value = ''; render(r.data);
+              });
+              setter = form;
+            }
+            const range = [t.minimum !== undefined ? 'min ' + t.minimum : '', t.maximum !== undefined ? 'max ' + t.maximum : ''].filter(Boolean).join(', ');
+            return el('tr', { 'data-twin': d.id + '/' + t.property }, el('td', {}, t.property, t.unit ? el('span', { class: 'muted' }, ' ' + t.unit) : ''),
+              el('td', { id: 'desired-' + tid }), el('td', { id: 'reported-' + tid }),
+              el('td', { class: 'optional muted' }, t.type + (range ? ' [' + range + ']' : '') + (t.access === 'ReadOnly' ? ', read only' : '')), el('td', {}, setter));
+          })))));
+    }
+    const st = document.getElementById('device-state-' + idOf(d));
+    st.textContent = d.state + (d.reason ? ' (' + d.reason + ')' : ''); st.className = d.state === 'online' ? 'ok' : 'warn';
+    document.getElementById('device-problems-' + idOf(d)).textContent = (d.problems || []).join('; ');
+    for (const t of d.twins) {
+      const tid = idOf(d, t.property);
+      const des = document.getElementById('desired-' + tid), rep = document.getElementById('reported-' + tid);
+      des.replaceChildren(t.desired ? t.desired.value : '—', t.desired ? el('div', { class: 'help' }, when(t.desired)) : '');
+      rep.replaceChildren(el('span', { class: 'value' }, t.reported ? t.reported.value : '—'), t.reported ? el('div', { class: 'help' }, when(t.reported)) : '');
+      rep.className = t.desired && t.inSync === false ? 'warn' : '';
+    }
+  };
+  api('GET', '/api/devices').then(async r => {
+    if (!r.ok) { msg.className = 'error'; msg.textContent = r.data.error; return; }
+    if (!r.data.length) { msg.textContent = 'No devices are assigned to this gateway.'; return; }
+    for (const d of r.data) {
+      const one = await api('GET', '/api/devices/' + encodeURIComponent(d.namespace) + '/' + encodeURIComponent(d.name));
+      render(one.ok ? one.data : { id: d.id, namespace: d.namespace, name: d.name, error: one.data.error });
+    }
+    stream('/api/events?topics=devices').addEventListener('device', (e) => { const d = JSON.parse(e.data); if (!d.id) d.id = d.namespace + '/' + d.name; render(d); });
+  });
 }

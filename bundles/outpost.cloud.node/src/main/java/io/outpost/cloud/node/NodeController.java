@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.outpost.hub.api.EdgeNodeInfo;
+import io.outpost.hub.api.EdgeNodes;
 import io.outpost.hub.api.Groups;
 import io.outpost.hub.api.Message;
 import io.outpost.hub.api.MessageContext;
@@ -51,12 +53,12 @@ import org.slf4j.LoggerFactory;
  * marked NotReady, with the unreachable taints, once the grace period has passed — in any
  * cluster, because no kubelet-based node lifecycle controller knows about edge nodes' links.
  */
-@Component(configurationPid = NodeController.PID, service = {MessageHandler.class, NodeSessionListener.class},
+@Component(configurationPid = NodeController.PID, service = {MessageHandler.class, NodeSessionListener.class, EdgeNodes.class},
         property = {MessageHandler.GROUP + "=" + Groups.RESOURCE,
                 MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.NODE,
                 MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.NODE_STATUS})
 @Designate(ocd = NodeController.Cfg.class)
-public class NodeController implements MessageHandler, NodeSessionListener {
+public class NodeController implements MessageHandler, NodeSessionListener, EdgeNodes {
     static final String PID = "io.outpost.cloud.node";
     static final String EDGE_ROLE = "node-role.kubernetes.io/edge";
     static final String AGENT_ROLE = "node-role.kubernetes.io/agent";
@@ -245,6 +247,37 @@ public class NodeController implements MessageHandler, NodeSessionListener {
         long delay = Math.max(0, Duration.between(Instant.now(), last.plus(grace)).toMillis());
         LOG.info("node {} disconnected ({}); NotReady in {} s unless it reports again", session.nodeName(), reason, delay / 1000);
         scheduler.schedule(this::monitor, delay + 50, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public java.util.List<EdgeNodeInfo> nodes() {
+        var nodes = edgeNodes.hasSynced() ? edgeNodes.getStore().list() : kube.nodes().withLabel(EDGE_ROLE).list().getItems();
+        return nodes.stream().map(n -> info(n, heartbeats.get(n.getMetadata().getName())))
+                .sorted(java.util.Comparator.comparing(EdgeNodeInfo::name)).toList();
+    }
+
+    /** A Node as the shell shows it; {@code seen} is this replica's last heartbeat of it, or null. */
+    static EdgeNodeInfo info(Node n, Instant seen) {
+        NodeCondition ready = condition(n, "Ready");
+        Instant last = seen;
+        if (ready != null && ready.getLastHeartbeatTime() != null) {
+            Instant api = Instant.parse(ready.getLastHeartbeatTime());
+            last = last == null || api.isAfter(last) ? api : last;
+        }
+        String ip = "";
+        String version = "";
+        if (n.getStatus() != null) {
+            if (n.getStatus().getAddresses() != null) {
+                ip = n.getStatus().getAddresses().stream().filter(a -> "InternalIP".equals(a.getType())).map(a -> a.getAddress())
+                        .findFirst().orElse("");
+            }
+            if (n.getStatus().getNodeInfo() != null) {
+                version = n.getStatus().getNodeInfo().getKubeletVersion();
+            }
+        }
+        String created = n.getMetadata().getCreationTimestamp();
+        return new EdgeNodeInfo(n.getMetadata().getName(), ready == null ? "Unknown" : ready.getStatus(),
+                ready == null ? "" : ready.getReason(), version, ip, last, created == null ? null : Instant.parse(created));
     }
 
     /** Marks every edge Node whose last heartbeat is older than the grace period NotReady. */

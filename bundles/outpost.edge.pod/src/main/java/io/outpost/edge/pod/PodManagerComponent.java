@@ -10,12 +10,16 @@ import io.outpost.hub.api.MessageContext;
 import io.outpost.hub.api.MessageHandler;
 import io.outpost.hub.api.ResourceTypes;
 import io.outpost.meta.api.MetaStore;
+import io.outpost.pod.api.EdgePods;
 import io.outpost.runtime.api.ContainerRuntime;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -45,23 +49,31 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
     private volatile EdgeHub hub;
 
     private PodManager manager;
+    /** Pods, statuses and container logs for the shell and the console (EdgePods). */
+    private PodView view;
+    private ServiceRegistration<EdgePods> viewRegistration;
     private ScheduledExecutorService scheduler;
     private final AtomicBoolean queued = new AtomicBoolean();
 
     @Activate
-    void activate() {
-        manager = new PodManager(store, runtime, this::send, Clock.systemUTC());
+    void activate(BundleContext ctx) {
+        ContainerLogLayout logs = new ContainerLogLayout(runtime, Path.of(System.getProperty("karaf.data", "data"), "pods", "logs"));
+        view = new PodView(store, logs, Clock.systemUTC());
+        manager = new PodManager(store, logs, this::send, Clock.systemUTC());
         // One thread: the reconcile pass is not reentrant and runtime calls block.
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-pods"));
         scheduler.scheduleWithFixedDelay(this::reconcile, 0, PERIOD_SECONDS, TimeUnit.SECONDS);
+        viewRegistration = ctx.registerService(EdgePods.class, view, null);
     }
 
     @Deactivate
     void deactivate() {
+        viewRegistration.unregister();
         scheduler.shutdownNow();
     }
 
     private boolean send(Message m) {
+        view.observe(m);
         EdgeHub h = hub;
         return h != null && h.status().state() == LinkStatus.State.CONNECTED && h.send(m);
     }
@@ -70,6 +82,7 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
         queued.set(false);
         try {
             manager.reconcile();
+            view.afterPass();
         } catch (RuntimeException e) {
             // The next pass retries; one failure must not end the scheduled task.
             LOG.warn("pod reconcile failed: {}", e.toString());

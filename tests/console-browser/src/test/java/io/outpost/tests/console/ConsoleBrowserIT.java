@@ -26,7 +26,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The gateway's web console in Debian's chromium, as a technician uses it: log in with the
  * generated password, be made to choose a new one, see the status with the cloud link, change a
- * setting (and see a wrong value refused next to its field), install a feature, read the logs.
+ * setting (and see a wrong value refused next to its field), install a feature, read the logs,
+ * set a device's desired value and see the reported one follow, install the pod manager and
+ * follow a pod's log.
  * Each page is photographed into docs/screenshots/. The steps depend on each other, so they run
  * in order against one browser.
  */
@@ -187,14 +189,71 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(7)
-    void theDevicesPageListsTheGatewaysDevices() throws Exception {
+    void theDevicesPageShowsTwinsLiveAndSetsADesiredValueCheckedAgainstTheModel() throws Exception {
         visible("nav-devices").click();
-        textIn("devices-table", "thermometer-1");
+        textIn("device-default-thermometer-1", "thermometer-1");
+        textIn("device-state-default-thermometer-1", "online");
+        String temp = "reported-default-thermometer-1-temperature";
+        wait.until(d -> d.findElement(By.id(temp)).getText().matches("(?s)-?[0-9.]+.*"));
+        String first = visible(temp).findElement(By.className("value")).getText();
+        wait.until(d -> !d.findElement(By.id(temp)).findElement(By.className("value")).getText().equals(first)); // live, no reload
+        assertTrue(browser.findElements(By.id("desired-input-default-thermometer-1-temperature")).isEmpty(), "a ReadOnly property has no input");
+
+        type("desired-input-default-thermometer-1-setpoint", "99");
+        visible("desired-set-default-thermometer-1-setpoint").click();
+        textIn("desired-error-default-thermometer-1-setpoint", "99 is outside the model's range [5, 30]");
+        assertTrue(visible("desired-input-default-thermometer-1-setpoint").getAttribute("class").contains("invalid"));
+        shot("devices-invalid");
+
+        type("desired-input-default-thermometer-1-setpoint", "24.5");
+        visible("desired-set-default-thermometer-1-setpoint").click();
+        textIn("desired-default-thermometer-1-setpoint", "24.5");
+        assertEquals("", browser.findElement(By.id("desired-error-default-thermometer-1-setpoint")).getText(), "the error is gone");
+        // the simulated mapper writes it to the device and reads it back: the reported value follows, live
+        textIn("reported-default-thermometer-1-setpoint", "24.5");
         shot("devices");
     }
 
     @Test
     @Order(8)
+    void withoutThePodManagerThePodsPageSaysHowToInstallItAndItIsInstalledFromTheConsole() throws Exception {
+        visible("nav-pods").click();
+        textIn("pods-message", "feature:install outpost-pods");
+        shot("pods-not-installed");
+        visible("pods-install").click();
+        type("feature-filter", "outpost-pods");
+        visible("feature-install-outpost-pods").click();
+        new WebDriverWait(browser, Duration.ofSeconds(120)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("features-message"),
+                "outpost-pods installed"));
+    }
+
+    @Test
+    @Order(9)
+    void thePodsPageListsTheRunningPodAndFollowsItsLog() throws Exception {
+        visible("nav-pods").click();
+        By status = By.cssSelector("tr[data-pod='default/ticker'] td[data-status]");
+        // the pod manager starts, asks the cloud for its pods, runs the pod: the list updates itself
+        new WebDriverWait(browser, Duration.ofSeconds(120)).until(ExpectedConditions.textToBePresentInElementLocated(status, "Running"));
+        assertTrue(browser.findElement(By.cssSelector("tr[data-pod='default/ticker']")).getText().matches("(?s).*1/1.*10\\.88\\..*"),
+                browser.findElement(By.cssSelector("tr[data-pod='default/ticker']")).getText());
+        shot("pods");
+        browser.manage().window().setSize(new Dimension(412, 915)); // a phone
+        Thread.sleep(500);
+        assertTrue(browser.findElement(status).isDisplayed());
+        shot("pods-phone");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+
+        visible("pod-link-default-ticker").click();
+        textIn("pod-status", "Running");
+        textIn("pod-log-lines", "tick");
+        int before = browser.findElements(By.cssSelector("#pod-log-lines div")).size();
+        wait.until(d -> d.findElements(By.cssSelector("#pod-log-lines div")).size() >= before + 2); // followed live
+        textIn("pod-log-message", "Following");
+        shot("pod-logs");
+    }
+
+    @Test
+    @Order(10)
     void loggingOutEndsTheSession() {
         visible("logout").click();
         visible("login-form");

@@ -3,8 +3,11 @@ package io.outpost.edge.console.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.edge.console.config.ComponentDef;
+import io.outpost.pod.api.ContainerLog;
+import io.outpost.pod.api.EdgePods;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * What the console's API reads and changes, behind interfaces so that the HTTP side has no OSGi
@@ -54,8 +57,50 @@ public final class Backends {
         void apply(String pid, Map<String, Object> changes) throws ApiException;
     }
 
-    /** The devices of this gateway. */
+    /** The devices of this gateway and their twins. */
     public interface Devices {
         ArrayNode list() throws ApiException;
+
+        /**
+         * @return {@code {id, namespace, name, model, protocol, state, reason, lastOnline, problems,
+         *     twins: [{property, type, access, minimum?, maximum?, unit, desired?, reported?}]}}; 404
+         *     when the device is not on this gateway
+         */
+        ObjectNode device(String namespace, String name) throws ApiException;
+
+        /**
+         * Sets a property's desired value, checked against the device's model first (a property
+         * of the device, writable, of its type and in its range).
+         *
+         * @return the device document after the change
+         * @throws ApiException 422 with the reason when the value is refused, 404 for an unknown
+         *     device or property
+         */
+        ObjectNode setDesired(String namespace, String name, String property, String value) throws ApiException;
+
+        /**
+         * Calls the listener with {@code (namespace, name)} whenever a device's twins or state
+         * change, on the twin's thread (the listener must not block).
+         *
+         * @return closes the subscription
+         */
+        AutoCloseable onChange(BiConsumer<String, String> listener);
+    }
+
+    /** The pods of this gateway (the pod manager, feature outpost-pods). */
+    public interface Pods {
+        /** @return {@code [{namespace, name, uid, ready, readyContainers, containers, status, restarts, created, ip}]} */
+        ArrayNode list() throws ApiException;
+
+        /** @return one pod: the list's fields plus {@code pod}, the whole Pod with the gateway's status; 404 if unknown */
+        ObjectNode pod(String namespace, String name) throws ApiException;
+
+        /**
+         * Opens a container's log (see {@link EdgePods#log}).
+         *
+         * @throws ApiException 404 for an unknown pod, container or missing log, 400 when the pod
+         *     has several containers and none is named
+         */
+        ContainerLog log(String namespace, String name, String container, boolean previous) throws ApiException;
     }
 }

@@ -21,6 +21,8 @@ import io.outpost.edge.console.http.HttpRequest;
 import io.outpost.edge.console.http.HttpResponse;
 import io.outpost.edge.console.logs.LogBuffer;
 import io.outpost.edge.console.logs.LogLine;
+import io.outpost.pod.api.ContainerLog;
+import io.outpost.pod.api.PodException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Array;
@@ -54,13 +56,20 @@ public final class ConsoleApi {
     private static final Pattern FEATURE_OP = Pattern.compile("/api/features/([A-Za-z0-9_.\\-]{1,200})/(install|uninstall)");
     private static final Pattern CONFIG_PID = Pattern.compile("/api/config/([A-Za-z0-9_.\\-~]{1,300})");
     private static final Pattern SNAPSHOT = Pattern.compile("/api/snapshots/([0-9TZ\\-]{1,40})(/rollback)?");
+    private static final String NAME = "([A-Za-z0-9][A-Za-z0-9_.\\-]{0,252})";
+    private static final Pattern POD = Pattern.compile("/api/pods/" + NAME + "/" + NAME + "(/logs)?");
+    private static final Pattern DEVICE = Pattern.compile("/api/devices/" + NAME + "/" + NAME + "(?:/twins/([A-Za-z0-9_.\\-]{1,253}))?");
+    /** How often a followed container log is read again. */
+    static final Duration LOG_FOLLOW_PERIOD = Duration.ofMillis(500);
+    /** An event stream with nothing to say sends a ping this often, well inside the server's idle timeout. */
+    static final Duration PING_PERIOD = Duration.ofSeconds(20);
     private static final Map<String, String> STATIC = Map.of(
             "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css", "/favicon.svg", "favicon.svg");
 
     /** Everything the API works with. */
     public record Deps(SessionStore sessions, LoginThrottle throttle, PasswordRecords passwords, Supplier<Authenticator> authenticator,
             Backends.Status status, Backends.Bundles bundles, Backends.Features features, Backends.Settings settings,
-            Backends.Devices devices, LogBuffer logs, SnapshotStore snapshots, ScheduledExecutorService scheduler, ObjectMapper json,
+            Backends.Devices devices, Backends.Pods pods, LogBuffer logs, SnapshotStore snapshots, ScheduledExecutorService scheduler, ObjectMapper json,
             Duration statusInterval) {
     }
 
@@ -232,6 +241,25 @@ public final class ConsoleApi {
         }
         if (path.equals("/api/devices") && m.equals("GET")) {
             return ok(d.devices().list());
+        }
+        Matcher dm = DEVICE.matcher(path);
+        if (dm.matches()) {
+            if (dm.group(3) == null && m.equals("GET")) {
+                return ok(d.devices().device(dm.group(1), dm.group(2)));
+            }
+            if (dm.group(3) != null && (m.equals("PUT") || m.equals("POST"))) {
+                return setDesired(r, s, dm.group(1), dm.group(2), dm.group(3));
+            }
+        }
+        if (path.equals("/api/pods") && m.equals("GET")) {
+            return ok(d.pods().list());
+        }
+        Matcher pm = POD.matcher(path);
+        if (pm.matches() && m.equals("GET")) {
+            if (pm.group(3) == null) {
+                return ok(d.pods().pod(pm.group(1), pm.group(2)));
+            }
+            return containerLog(r, s, pm.group(1), pm.group(2));
         }
         if (path.equals("/api/events") && m.equals("GET")) {
             return events(r, s);
@@ -474,29 +502,68 @@ public final class ConsoleApi {
     // --- live events
 
     private HttpResponse events(HttpRequest r, Session s) {
-        String topics = Optional.ofNullable(r.queryParam("topics")).orElse("status,logs");
+        java.util.Set<String> topics = java.util.Set.of(Optional.ofNullable(r.queryParam("topics")).orElse("status,logs").split(","));
         boolean status = topics.contains("status");
         boolean logs = topics.contains("logs");
+        boolean pods = topics.contains("pods");
         String id = s.id();
         return HttpResponse.events(sink -> {
             List<AutoCloseable> closers = new ArrayList<>();
             if (logs) {
                 closers.add(d.logs().follow(l -> sink.send("log", text(l))));
             }
+            if (topics.contains("devices")) {
+                closers.add(followDevices(sink));
+            }
+            String[] lastPods = {null};
             Runnable tick = () -> {
                 if (d.sessions().peek(id).isEmpty()) {
                     close(sink, closers); // the session ended: so does the stream
                     return;
                 }
+                boolean sent = false;
                 if (status) {
                     sink.send("status", text(d.status().status()));
-                } else {
+                    sent = true;
+                }
+                if (pods) {
+                    String doc;
+                    try {
+                        doc = text(d.pods().list());
+                    } catch (ApiException e) {
+                        doc = text(json.createObjectNode().put("error", e.getMessage()));
+                    }
+                    if (!doc.equals(lastPods[0])) { // only changes: the list is the same most of the time
+                        lastPods[0] = doc;
+                        sink.send("pods", doc);
+                        sent = true;
+                    }
+                }
+                if (!sent) {
                     sink.send("ping", "{}");
                 }
             };
             ScheduledFuture<?> f = d.scheduler().scheduleWithFixedDelay(tick, 0, d.statusInterval().toMillis(), TimeUnit.MILLISECONDS);
             closers.add(() -> f.cancel(false));
             sink.onClose(() -> close(null, closers));
+        });
+    }
+
+    /** Sends {@code event: device} with the device's document when its twins or state change, at most every 200 ms per device. */
+    private AutoCloseable followDevices(EventSink sink) {
+        java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        return d.devices().onChange((ns, name) -> {
+            if (!pending.add(ns + "/" + name)) {
+                return; // already on its way: values change faster than a page needs
+            }
+            d.scheduler().schedule(() -> {
+                pending.remove(ns + "/" + name);
+                try {
+                    sink.send("device", text(d.devices().device(ns, name)));
+                } catch (ApiException e) {
+                    sink.send("device", text(json.createObjectNode().put("namespace", ns).put("name", name).put("error", e.getMessage())));
+                }
+            }, 200, TimeUnit.MILLISECONDS);
         });
     }
 
@@ -512,6 +579,83 @@ public final class ConsoleApi {
             sink.send("end", "{\"reason\":\"session ended\"}");
             sink.close();
         }
+    }
+
+    // --- devices and pods
+
+    private HttpResponse setDesired(HttpRequest r, Session s, String ns, String name, String property) throws ApiException {
+        JsonNode b = body(r);
+        JsonNode v = b.path("desired");
+        if (!v.isValueNode() || v.isNull()) {
+            throw new ApiException(400, "send {\"desired\": <value>}");
+        }
+        try {
+            ObjectNode doc = d.devices().setDesired(ns, name, property, v.asText());
+            LOG.info("console: {} set desired {} = {} of device {}/{}", s.username(), property, v.asText(), ns, name);
+            return ok(doc);
+        } catch (ApiException e) {
+            if (e.status() == 422) {
+                return fieldErrors(422, "the desired value of " + property + " was refused; nothing was changed", Map.of("desired", e.getMessage()));
+            }
+            throw e;
+        }
+    }
+
+    private HttpResponse containerLog(HttpRequest r, Session s, String ns, String name) throws ApiException {
+        int tail = intParam(r, "tail", 200, 1, 10_000);
+        boolean previous = "true".equals(r.queryParam("previous"));
+        boolean follow = "true".equals(r.queryParam("follow"));
+        ContainerLog log = d.pods().log(ns, name, r.queryParam("container"), previous);
+        if (!follow) {
+            try (log) {
+                return ok(json.createObjectNode().set("lines", json.valueToTree(lines(log.tail(tail)))));
+            }
+        }
+        String id = s.id();
+        return HttpResponse.events(sink -> {
+            long[] quiet = {0};
+            Runnable[] stop = {null};
+            Runnable tick = () -> {
+                try {
+                    if (d.sessions().peek(id).isEmpty()) {
+                        sink.send("end", "{\"reason\":\"session ended\"}");
+                        sink.close();
+                        return;
+                    }
+                    List<io.outpost.pod.api.LogLine> l = log.poll();
+                    if (!l.isEmpty()) {
+                        sink.send("lines", text(lines(l)));
+                        quiet[0] = 0;
+                    } else if (++quiet[0] * LOG_FOLLOW_PERIOD.toMillis() >= PING_PERIOD.toMillis()) {
+                        sink.send("ping", "{}");
+                        quiet[0] = 0;
+                    }
+                } catch (PodException e) {
+                    sink.send("end", text(json.createObjectNode().put("reason", e.getMessage())));
+                    sink.close();
+                }
+            };
+            try {
+                sink.send("lines", text(lines(log.tail(tail))));
+            } catch (PodException e) {
+                sink.send("end", text(json.createObjectNode().put("reason", e.getMessage())));
+                sink.close();
+            }
+            ScheduledFuture<?> f = d.scheduler().scheduleWithFixedDelay(tick, LOG_FOLLOW_PERIOD.toMillis(), LOG_FOLLOW_PERIOD.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            sink.onClose(() -> {
+                f.cancel(false);
+                log.close();
+            });
+        });
+    }
+
+    private static List<Map<String, String>> lines(List<io.outpost.pod.api.LogLine> lines) {
+        List<Map<String, String>> out = new ArrayList<>(lines.size());
+        for (io.outpost.pod.api.LogLine l : lines) {
+            out.add(Map.of("time", l.time().toString(), "stream", l.stream(), "content", l.content()));
+        }
+        return out;
     }
 
     // --- helpers

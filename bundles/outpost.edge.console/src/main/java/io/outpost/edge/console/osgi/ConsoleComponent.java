@@ -15,7 +15,10 @@ import io.outpost.edge.console.logs.LogBuffer;
 import io.outpost.edge.console.system.SystemProbe;
 import io.outpost.edge.console.tls.ConsoleTls;
 import io.outpost.hub.api.EdgeHub;
+import io.outpost.pod.api.EdgePods;
 import io.outpost.twin.api.DeviceInventory;
+import io.outpost.twin.api.DeviceTwin;
+import io.outpost.twin.api.TwinListener;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -113,6 +116,10 @@ public final class ConsoleComponent {
     private volatile ConfigRepository karafConfig;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile DeviceInventory devices;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile DeviceTwin twin;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EdgePods pods;
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<JaasRealm> realms;
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -122,6 +129,7 @@ public final class ConsoleComponent {
     private EventLoopGroup group;
     private ConsoleHttpServer server;
     private ServiceRegistration<PaxAppender> appender;
+    private ServiceRegistration<TwinListener> twinListener;
 
     @Activate
     void activate(BundleContext ctx, Cfg cfg) throws Exception {
@@ -141,6 +149,10 @@ public final class ConsoleComponent {
             props.put("org.ops4j.pax.logging.appender.name", "OutpostConsoleAppender");
             appender = ctx.registerService(PaxAppender.class, new PaxLogAppender(logs), props);
 
+            // Twin changes reach open Devices pages through the twin's whiteboard.
+            DeviceList deviceList = new DeviceList(() -> devices, () -> twin);
+            twinListener = ctx.registerService(TwinListener.class, deviceList, null);
+
             Clock clock = Clock.systemUTC();
             SessionStore sessions = new SessionStore(clock, Duration.ofMinutes(cfg.sessionTimeoutMinutes()), cfg.maxSessions());
             Authenticator auth = new JaasAuthenticator(cfg.realm(), cfg.requiredRole(),
@@ -152,7 +164,7 @@ public final class ConsoleComponent {
                     new PasswordRecords(state.resolve("passwords.properties")), () -> realms == null || realms.isEmpty() ? null : auth,
                     new GatewayStatus(() -> hub, new SystemProbe(karafData, Path.of("/proc")), tls),
                     new OsgiBundles(ctx), new KarafFeatures(() -> features, karafHome.resolve("system")),
-                    new MetatypeSettings(ctx, () -> metatype, () -> configAdmin, () -> karafConfig), new DeviceList(() -> devices),
+                    new MetatypeSettings(ctx, () -> metatype, () -> configAdmin, () -> karafConfig), deviceList, new PodList(() -> pods),
                     logs, new SnapshotStore(state.resolve("snapshots"), clock, json), scheduler, json,
                     Duration.ofSeconds(cfg.statusIntervalSeconds())));
             try {
@@ -184,6 +196,14 @@ public final class ConsoleComponent {
                 // already gone with the bundle
             }
             appender = null;
+        }
+        if (twinListener != null) {
+            try {
+                twinListener.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+            twinListener = null;
         }
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS);

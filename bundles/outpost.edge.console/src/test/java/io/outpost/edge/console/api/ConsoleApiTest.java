@@ -47,6 +47,11 @@ class ConsoleApiTest {
     private ScheduledExecutorService scheduler;
     private final LogBuffer apiLogs = new LogBuffer(100);
     private ConsoleApi api;
+    /** The pods backend: null stands for "outpost-pods is not installed". */
+    private final List<io.outpost.pod.api.LogLine> podLog = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private boolean podsInstalled = true;
+    private final Map<String, String> desired = new HashMap<>();
+    private final List<java.util.function.BiConsumer<String, String>> deviceListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Authenticator auth = new Authenticator() {
         @Override
@@ -111,8 +116,101 @@ class ConsoleApiTest {
         };
         api = new ConsoleApi(new ConsoleApi.Deps(new SessionStore(clock, Duration.ofMinutes(15), 10),
                 new LoginThrottle(clock, 3, Duration.ofMinutes(5)), new PasswordRecords(dir.resolve("pw.properties")), () -> auth,
-                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, null, apiLogs,
+                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, devices(), pods(), apiLogs,
                 new SnapshotStore(dir.resolve("snapshots"), clock, json), scheduler, json, Duration.ofSeconds(1)));
+    }
+
+    private Backends.Pods pods() {
+        return new Backends.Pods() {
+            private void installed() throws ApiException {
+                if (!podsInstalled) {
+                    throw new ApiException(503, "the pod manager (feature outpost-pods) is not running on this gateway");
+                }
+            }
+
+            @Override
+            public ArrayNode list() throws ApiException {
+                installed();
+                ArrayNode a = json.createArrayNode();
+                a.addObject().put("namespace", "default").put("name", "web").put("status", "Running");
+                return a;
+            }
+
+            @Override
+            public com.fasterxml.jackson.databind.node.ObjectNode pod(String ns, String name) throws ApiException {
+                installed();
+                if (!name.equals("web")) {
+                    throw new ApiException(404, "pod " + ns + "/" + name + " is not on this gateway");
+                }
+                return json.createObjectNode().put("namespace", ns).put("name", name);
+            }
+
+            @Override
+            public io.outpost.pod.api.ContainerLog log(String ns, String name, String container, boolean previous) throws ApiException {
+                pod(ns, name);
+                int[] read = {podLog.size()};
+                return new io.outpost.pod.api.ContainerLog() {
+                    @Override
+                    public Path file() {
+                        return dir.resolve("0.log");
+                    }
+
+                    @Override
+                    public List<io.outpost.pod.api.LogLine> tail(int lines) {
+                        read[0] = podLog.size();
+                        return podLog.subList(Math.max(0, podLog.size() - lines), podLog.size());
+                    }
+
+                    @Override
+                    public List<io.outpost.pod.api.LogLine> poll() {
+                        List<io.outpost.pod.api.LogLine> l = List.copyOf(podLog.subList(read[0], podLog.size()));
+                        read[0] = podLog.size();
+                        return l;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+    }
+
+    private Backends.Devices devices() {
+        return new Backends.Devices() {
+            @Override
+            public ArrayNode list() {
+                return json.createArrayNode();
+            }
+
+            @Override
+            public com.fasterxml.jackson.databind.node.ObjectNode device(String ns, String name) throws ApiException {
+                if (!name.equals("thermometer-1")) {
+                    throw new ApiException(404, "device " + ns + "/" + name + " is not assigned to this gateway");
+                }
+                var o = json.createObjectNode().put("id", ns + "/" + name);
+                desired.forEach(o::put);
+                return o;
+            }
+
+            @Override
+            public com.fasterxml.jackson.databind.node.ObjectNode setDesired(String ns, String name, String property, String value)
+                    throws ApiException {
+                device(ns, name);
+                if (Double.parseDouble(value) > 30) {
+                    throw new ApiException(422, "property setpoint: " + value + " is outside the model's range [5, 30]");
+                }
+                desired.put(property, value);
+                deviceListeners.forEach(l -> l.accept(ns, name));
+                return device(ns, name);
+            }
+
+            @Override
+            public AutoCloseable onChange(java.util.function.BiConsumer<String, String> listener) {
+                deviceListeners.add(listener);
+                return () -> deviceListeners.remove(listener);
+            }
+        };
     }
 
     @AfterEach
@@ -303,7 +401,7 @@ class ConsoleApiTest {
         HttpResponse r = call("GET", "/api/events?topics=status,logs", l.cookie(), null, null);
         assertEquals("text/event-stream; charset=utf-8", r.contentType());
         java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
-        boolean[] closed = new boolean[1];
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         r.stream().accept(new io.outpost.edge.console.http.EventSink() {
             @Override
             public void send(String event, String data) {
@@ -312,12 +410,12 @@ class ConsoleApiTest {
 
             @Override
             public void close() {
-                closed[0] = true;
+                closed.set(true);
             }
 
             @Override
             public boolean isOpen() {
-                return !closed[0];
+                return !closed.get();
             }
 
             @Override
@@ -340,7 +438,120 @@ class ConsoleApiTest {
             end = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
         } while (end != null && !end.startsWith("end "));
         assertNotNull(end, "the stream ends with the session");
-        assertTrue(closed[0]);
+        awaitTrue(closed::get, "the stream is closed after its end event");
+    }
+
+    private static final class Sink implements io.outpost.edge.console.http.EventSink {
+        final java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        final List<Runnable> onClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean closed;
+
+        @Override
+        public void send(String event, String data) {
+            got.add(event + " " + data);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            onClose.forEach(Runnable::run);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !closed;
+        }
+
+        @Override
+        public void onClose(Runnable action) {
+            onClose.add(action);
+        }
+
+        String next(String event) throws InterruptedException {
+            String e;
+            do {
+                e = got.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            } while (e != null && !e.startsWith(event + " "));
+            assertNotNull(e, "no '" + event + "' event");
+            return e.substring(event.length() + 1);
+        }
+    }
+
+    /** The end event and the close come from the scheduler's thread, one after the other. */
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long until = System.currentTimeMillis() + 5000;
+        while (!condition.getAsBoolean() && System.currentTimeMillis() < until) {
+            Thread.sleep(10);
+        }
+        assertTrue(condition.getAsBoolean(), what);
+    }
+
+    private static io.outpost.pod.api.LogLine line(String text) {
+        return new io.outpost.pod.api.LogLine(java.time.Instant.parse("2026-11-27T10:00:00Z"), "stdout", text);
+    }
+
+    @Test
+    void podsAndTheirLogsTailAndFollow() throws Exception {
+        Login l = ready();
+        assertEquals("web", body(call("GET", "/api/pods", l.cookie(), null, null)).get(0).get("name").asText());
+        assertEquals(404, call("GET", "/api/pods/default/nope", l.cookie(), null, null).status());
+        podLog.addAll(List.of(line("one"), line("two"), line("three")));
+        JsonNode tail = body(call("GET", "/api/pods/default/web/logs?tail=2", l.cookie(), null, null));
+        assertEquals("two", tail.get("lines").get(0).get("content").asText());
+        assertEquals("stdout", tail.get("lines").get(1).get("stream").asText());
+        assertEquals(2, tail.get("lines").size());
+        assertEquals(400, call("GET", "/api/pods/default/web/logs?tail=0", l.cookie(), null, null).status());
+
+        HttpResponse follow = call("GET", "/api/pods/default/web/logs?tail=1&follow=true", l.cookie(), null, null);
+        assertEquals("text/event-stream; charset=utf-8", follow.contentType());
+        Sink sink = new Sink();
+        follow.stream().accept(sink);
+        assertTrue(sink.next("lines").contains("\"content\":\"three\""));
+        podLog.add(line("four"));
+        assertTrue(sink.next("lines").contains("\"content\":\"four\""), "new lines follow");
+        call("POST", "/api/logout", l.cookie(), l.csrf(), null);
+        sink.next("end");
+        awaitTrue(() -> sink.closed, "the stream ends with the session");
+    }
+
+    @Test
+    void withoutThePodManagerThePodsApiSaysHowToInstallIt() throws Exception {
+        Login l = ready();
+        podsInstalled = false;
+        HttpResponse r = call("GET", "/api/pods", l.cookie(), null, null);
+        assertEquals(503, r.status());
+        assertTrue(body(r).get("error").asText().contains("outpost-pods"));
+        HttpResponse ev = call("GET", "/api/events?topics=pods", l.cookie(), null, null);
+        Sink sink = new Sink();
+        ev.stream().accept(sink);
+        assertTrue(sink.next("pods").contains("outpost-pods"), "the live list says so too");
+        podsInstalled = true;
+        assertTrue(sink.next("pods").contains("\"name\":\"web\""), "and shows the pods once it runs");
+        sink.close();
+    }
+
+    @Test
+    void aDesiredValueNeedsTheCsrfTokenAndIsCheckedAgainstTheModel() throws Exception {
+        Login l = ready();
+        String path = "/api/devices/default/thermometer-1/twins/setpoint";
+        HttpResponse noToken = call("PUT", path, l.cookie(), null, "{\"desired\":\"22\"}");
+        assertEquals(403, noToken.status());
+        assertTrue(desired.isEmpty());
+        HttpResponse refused = call("PUT", path, l.cookie(), l.csrf(), "{\"desired\":99}");
+        assertEquals(422, refused.status());
+        assertEquals("property setpoint: 99 is outside the model's range [5, 30]", body(refused).get("fields").get("desired").asText());
+        assertTrue(desired.isEmpty(), "nothing changed");
+        assertEquals(400, call("PUT", path, l.cookie(), l.csrf(), "{\"value\":1}").status());
+        assertEquals(404, call("PUT", "/api/devices/default/nope/twins/setpoint", l.cookie(), l.csrf(), "{\"desired\":\"22\"}").status());
+
+        HttpResponse ev = call("GET", "/api/events?topics=devices", l.cookie(), null, null);
+        Sink sink = new Sink();
+        ev.stream().accept(sink);
+        HttpResponse ok = call("PUT", path, l.cookie(), l.csrf(), "{\"desired\":\"22.5\"}");
+        assertEquals(200, ok.status(), new String(ok.body()));
+        assertEquals("22.5", body(ok).get("setpoint").asText());
+        assertTrue(sink.next("device").contains("\"setpoint\":\"22.5\""), "open pages hear of the change");
+        sink.close();
     }
 
     @Test
