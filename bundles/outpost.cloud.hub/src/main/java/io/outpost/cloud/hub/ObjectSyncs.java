@@ -175,7 +175,7 @@ final class ObjectSyncs implements AckRecord {
             Set<String> uids = uidsByKind.computeIfAbsent(k, x -> {
                 Set<String> set = new HashSet<>();
                 try {
-                    kube.genericKubernetesResources(s.ref().apiVersion(), s.ref().kind()).inAnyNamespace().list().getItems()
+                    kube.genericKubernetesResources(contextOf(s.ref().apiVersion(), s.ref().kind())).inAnyNamespace().list().getItems()
                             .forEach(o -> set.add(o.getMetadata().getUid()));
                 } catch (RuntimeException e) {
                     LOG.warn("cannot list {} {}: {}; their records are kept", s.ref().apiVersion(), s.ref().kind(), e.getMessage());
@@ -188,6 +188,23 @@ final class ObjectSyncs implements AckRecord {
             }
         }
         return Map.of("objects", goneObjects, "nodes", goneNodes);
+    }
+
+    /** The resource of a kind, from the API server's discovery document of its group version. */
+    private ResourceDefinitionContext contextOf(String apiVersion, String kind) {
+        int slash = apiVersion.indexOf('/');
+        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        String version = apiVersion.substring(slash + 1);
+        var resources = kube.getApiResources(apiVersion);
+        if (resources != null) {
+            for (var r : resources.getResources()) {
+                if (kind.equals(r.getKind()) && !r.getName().contains("/")) {
+                    return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
+                            .withPlural(r.getName()).withNamespaced(Boolean.TRUE.equals(r.getNamespaced())).build();
+                }
+            }
+        }
+        throw new IllegalStateException("the API server does not serve kind " + kind + " in " + apiVersion);
     }
 
     @Override

@@ -132,7 +132,7 @@ public final class DeliveryQueues {
                     dropped.incrementAndGet();
                     return false;
                 }
-                e = new Entry(ref.key());
+                e = new Entry(ref.key(), !ref.identified());
                 q.entries.put(e.key, e);
                 e.next = m;
                 e.queued = true;
@@ -180,19 +180,15 @@ public final class DeliveryQueues {
             if (e == null) {
                 return false;
             }
-            cancel(e);
             if (Operations.ERROR.equals(answer.operation())) {
-                LOG.warn("node {} refused {} {}: {}; retrying", node, e.inFlight.operation(), e.inFlight.resource(), answer.content().asText());
-                e.attempts++;
-                Message failed = e.inFlight;
-                e.inFlight = null;
-                if (e.next == null) {
-                    e.next = failed;
-                }
-                long delay = backoffMillis(e.attempts);
-                e.timer = scheduler.schedule(() -> requeue(node, e), delay, TimeUnit.MILLISECONDS);
+                // Not stored there (no handler yet, or it failed): stays in flight and the
+                // timer resends it with back-off, keeping its place in the order.
+                q.inFlightById.put(answer.parentId(), e);
+                LOG.warn("node {} refused {} {}: {}; resending with back-off", node, e.inFlight.operation(), e.inFlight.resource(),
+                        answer.content().asText());
                 return true;
             }
+            cancel(e);
             acked.incrementAndGet();
             ObjectRef ref = ObjectRef.of(e.inFlight);
             if (ref.identified()) {
@@ -209,6 +205,9 @@ public final class DeliveryQueues {
             }
             e.inFlight = null;
             e.attempts = 0;
+            if (e.barrier) {
+                q.barrierInFlight = false;
+            }
             if (e.next == null) {
                 q.entries.remove(e.key);
             } else if (!e.queued) {
@@ -217,21 +216,6 @@ public final class DeliveryQueues {
             }
             pump(q);
             return true;
-        }
-    }
-
-    private void requeue(String node, Entry e) {
-        NodeQueue q = nodes.get(node);
-        if (q == null) {
-            return;
-        }
-        synchronized (q) {
-            e.timer = null;
-            if (e.inFlight == null && e.next != null && !e.queued && q.entries.get(e.key) == e) {
-                e.queued = true;
-                q.ready.addFirst(e);
-            }
-            pump(q);
         }
     }
 
@@ -270,6 +254,7 @@ public final class DeliveryQueues {
                 }
             }
             q.inFlightById.clear();
+            q.barrierInFlight = false;
             back.sort(java.util.Comparator.comparingLong(e -> e.sentSeq));
             for (int i = back.size() - 1; i >= 0; i--) {
                 back.get(i).queued = true;
@@ -304,11 +289,18 @@ public final class DeliveryQueues {
         if (!q.connected) {
             return;
         }
-        while (q.inFlightById.size() < settings.window() && !q.ready.isEmpty()) {
-            Entry e = q.ready.pollFirst();
+        while (q.inFlightById.size() < settings.window() && !q.ready.isEmpty() && !q.barrierInFlight) {
+            Entry e = q.ready.peekFirst();
+            if (e.barrier && !q.inFlightById.isEmpty()) {
+                return; // a barrier goes alone, after everything before it was acknowledged
+            }
+            q.ready.pollFirst();
             e.queued = false;
             if (q.entries.get(e.key) != e || e.next == null || e.inFlight != null) {
                 continue;
+            }
+            if (e.barrier) {
+                q.barrierInFlight = true;
             }
             Message m = e.next.toBuilder().id(UUID.randomUUID().toString()).build();
             e.next = null;
@@ -318,6 +310,7 @@ public final class DeliveryQueues {
             if (!transport.send(q.name, m)) {
                 // No session after all (it has just gone): back to the head, wait for the connect.
                 q.inFlightById.remove(m.id());
+                q.barrierInFlight = false;
                 e.inFlight = null;
                 e.next = m;
                 e.queued = true;
@@ -388,6 +381,7 @@ public final class DeliveryQueues {
         /** uid → acknowledged resourceVersion. */
         final Map<String, String> acked = new HashMap<>();
         boolean connected;
+        boolean barrierInFlight;
 
         NodeQueue(String name) {
             this.name = name;
@@ -396,6 +390,13 @@ public final class DeliveryQueues {
 
     private static final class Entry {
         final String key;
+        /**
+         * A message about no single object (a list such as {@code _/podlist}) is a snapshot that
+         * the gateway compares with what it has: it must neither overtake the object messages
+         * queued before it nor be overtaken by those after it, or a stale list would make the
+         * gateway drop objects it has just received. So it is sent alone.
+         */
+        final boolean barrier;
         Message inFlight;
         Message next;
         boolean queued;
@@ -403,8 +404,9 @@ public final class DeliveryQueues {
         long sentSeq;
         ScheduledFuture<?> timer;
 
-        Entry(String key) {
+        Entry(String key, boolean barrier) {
             this.key = key;
+            this.barrier = barrier;
         }
     }
 }
