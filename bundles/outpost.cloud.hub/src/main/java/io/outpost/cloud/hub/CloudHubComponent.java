@@ -215,6 +215,8 @@ public class CloudHubComponent {
                     public void connected(NodeSession s) {
                         q.connected(s.nodeName());
                         listeners.forEach(l -> l.connected(s));
+                        // After the controllers' resync: what the node has acknowledged is not among these.
+                        LOG.info("node {}: {} objects to deliver after its resync", s.nodeName(), q.pending(s.nodeName()));
                     }
 
                     @Override
