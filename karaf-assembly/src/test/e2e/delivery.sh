@@ -79,7 +79,7 @@ wait_for 30 "rd-a's ObjectSync is removed after the gateway's ACK of the delete"
 check "the cloud log names the delete sent from the ObjectSync record" \
   grep -q "Pod default/rd-a is gone but node $GWN acknowledged it" "$OUTPOST_HOME/cloud/data/log/karaf.log"
 check "rd-b and rd-c run on, same containers" bash -c "running '$CB0' && running '$CC0' && [ \"\$(cid_of rd-b)\" = '$CB0' ]"
-check "the restored records kept the gateway's acknowledged pods from being resent" \
+check "the cloud restored what the gateway acknowledged from the ObjectSync records before accepting it" \
   grep -q "restored [0-9]* acknowledged objects from ObjectSync records" "$OUTPOST_HOME/cloud/data/log/karaf.log"
 # Informational: objects queued after the restart. Pods and Devices whose status the gateway
 # wrote since their ACK have a newer resourceVersion and are sent again (as KubeEdge does); only
