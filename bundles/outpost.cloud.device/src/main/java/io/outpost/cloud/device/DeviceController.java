@@ -24,6 +24,7 @@ import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.NodeSession;
 import io.outpost.hub.api.NodeSessionListener;
 import io.outpost.hub.api.Operations;
+import io.outpost.hub.api.delivery.ReliableDelivery;
 import io.outpost.twin.api.DeviceSpec;
 import java.util.List;
 import java.util.Objects;
@@ -70,6 +71,9 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
 
     @Reference
     private CloudHub hub;
+
+    @Reference
+    private ReliableDelivery delivery;
 
     private volatile SharedIndexInformer<GenericKubernetesResource> devices;
     private volatile SharedIndexInformer<GenericKubernetesResource> models;
@@ -307,6 +311,12 @@ public class DeviceController implements NodeSessionListener, MessageHandler {
     }
 
     private void send(String node, Message m) {
+        // Device and model objects are delivered reliably (the gateway ACKs them); twin
+        // membership messages get no ACK from KubeEdge's edge either, so they go straight out.
+        if (Groups.RESOURCE.equals(m.group())) {
+            delivery.enqueue(node, m);
+            return;
+        }
         if (!hub.send(node, m)) {
             LOG.debug("node {} not connected here; {} waits for its next connect", node, m.resource());
         }

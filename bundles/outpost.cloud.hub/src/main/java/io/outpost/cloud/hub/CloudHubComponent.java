@@ -10,8 +10,12 @@ import io.outpost.hub.api.Message;
 import io.outpost.hub.api.MessageHandler;
 import io.outpost.hub.api.NodeSession;
 import io.outpost.hub.api.NodeSessionListener;
+import io.outpost.hub.api.delivery.ReliableDelivery;
+import io.outpost.link.delivery.AckRecord;
+import io.outpost.link.delivery.DeliveryQueues;
 import io.outpost.link.hub.BootstrapService;
 import io.outpost.link.hub.CloudHubCore;
+import io.outpost.link.hub.Dispatcher;
 import io.outpost.link.hub.HandlerRegistry;
 import io.outpost.link.pki.CertifiedKey;
 import io.outpost.link.pki.Pki;
@@ -31,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -90,6 +95,19 @@ public class CloudHubComponent {
 
         @AttributeDefinition(description = "I/O threads of the hub (0: twice the number of cores).", min = "0")
         int ioThreads() default 0;
+
+        @AttributeDefinition(description = "Reliable delivery: seconds to wait for a gateway's ACK before the first resend; doubled per attempt.", min = "1")
+        int ackTimeoutSeconds() default 5;
+
+        @AttributeDefinition(description = "Reliable delivery: the longest wait between resends, in seconds.", min = "1")
+        int maxResendBackoffSeconds() default 60;
+
+        @AttributeDefinition(description = "Reliable delivery: most messages per gateway awaiting an ACK at once.", min = "1")
+        int deliveryWindow() default 64;
+
+        @AttributeDefinition(description = "Reliable delivery: record what each gateway acknowledged as ObjectSync resources "
+                + "(reliablesyncs.kubeedge.io), so a restart of the cloud neither resends everything nor loses deletes.")
+        boolean objectSyncs() default true;
     }
 
     private final HandlerRegistry handlers = new HandlerRegistry();
@@ -99,6 +117,13 @@ public class CloudHubComponent {
     private volatile HttpsServer bootstrap;
     private volatile boolean stopped;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    /**
+     * Reliable delivery's resend timers and its ObjectSync writes (blocking API calls, kept off
+     * the I/O threads); two threads so a slow API server never delays resends.
+     */
+    private ScheduledThreadPoolExecutor scheduler;
+    private volatile DeliveryQueues queues;
+    private volatile ObjectSyncs objectSyncs;
 
     @Reference
     private KubernetesClient kube;
@@ -124,6 +149,12 @@ public class CloudHubComponent {
     @Activate
     void activate(BundleContext bc, Cfg cfg) {
         group = new NioEventLoopGroup(cfg.ioThreads());
+        scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "outpost-cloud-delivery");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
         tryStart(bc, cfg, 1);
     }
 
@@ -154,19 +185,49 @@ public class CloudHubComponent {
         bootstrap = HttpsServer.bind(group, new InetSocketAddress(bind, cfg.bootstrapPort()),
                 Tls.server(server, ca.certificate(), ClientAuth.OPTIONAL), 1024 * 1024, CompletableFuture::runAsync,
                 new BootstrapService(ca, secrets::check, Duration.ofDays(cfg.nodeCertValidityDays())));
+        AckRecord record = AckRecord.NONE;
+        List<ObjectSyncs.Synced> restored = List.of();
+        if (cfg.objectSyncs()) {
+            ObjectSyncs os = new ObjectSyncs(kube, scheduler);
+            try {
+                os.installCrd();
+                restored = os.list();
+                record = os;
+                objectSyncs = os;
+            } catch (RuntimeException e) {
+                LOG.warn("ObjectSync records unavailable ({}); acknowledged versions are kept in memory only", e.getMessage());
+            }
+        }
+        DeliveryQueues q = new DeliveryQueues(scheduler, (node, m) -> core != null && core.send(node, m), record,
+                new DeliveryQueues.Settings(Duration.ofSeconds(cfg.ackTimeoutSeconds()), Duration.ofSeconds(cfg.maxResendBackoffSeconds()),
+                        cfg.deliveryWindow(), 100_000));
+        restored.forEach(r -> q.restore(r.node(), r.ref().uid(), r.ref().resourceVersion()));
+        queues = q;
+        if (!restored.isEmpty()) {
+            LOG.info("restored {} acknowledged objects from ObjectSync records", restored.size());
+        }
+        // A gateway's ACK of a queued message ends there; everything else goes to the handlers.
+        Dispatcher dispatcher = (ctx, m) -> m.isResponse() && q.answered(ctx.nodeName(), m) || handlers.dispatch(ctx, m);
         core = new CloudHubCore(group, new CloudHubCore.Config(new InetSocketAddress(bind, cfg.hubPort()), cfg.maxFrameBytes(),
-                Duration.ofSeconds(cfg.keepaliveTimeoutSeconds()), cfg.maxSessions()), Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), handlers,
+                Duration.ofSeconds(cfg.keepaliveTimeoutSeconds()), cfg.maxSessions()), Tls.server(server, ca.certificate(), ClientAuth.REQUIRE), dispatcher,
                 new CloudHubCore.SessionListener() {
                     @Override
                     public void connected(NodeSession s) {
+                        q.connected(s.nodeName());
                         listeners.forEach(l -> l.connected(s));
+                        // After the controllers' resync: what the node has acknowledged is not among these.
+                        LOG.info("node {}: {} objects to deliver after its resync", s.nodeName(), q.pending(s.nodeName()));
                     }
 
                     @Override
                     public void disconnected(NodeSession s, String reason) {
+                        q.disconnected(s.nodeName());
                         listeners.forEach(l -> l.disconnected(s, reason));
                     }
                 });
+        if (objectSyncs != null) {
+            scheduler.scheduleWithFixedDelay(this::collectGarbage, 0, 10, TimeUnit.MINUTES);
+        }
         LOG.info("cloud hub listening: link on {}, bootstrap on {}; CA hash {}", core.address(), bootstrap.address(), Pki.caHash(ca.certificate()));
         registrations.add(bc.registerService(JoinTokens.class, secrets, null));
         registrations.add(bc.registerService(CloudHub.class, new CloudHub() {
@@ -185,6 +246,69 @@ public class CloudHubComponent {
                 return core.session(nodeName);
             }
         }, null));
+        registrations.add(bc.registerService(ReliableDelivery.class, new ReliableDelivery() {
+            @Override
+            public boolean enqueue(String nodeName, Message message) {
+                return q.enqueue(nodeName, message);
+            }
+
+            @Override
+            public int pending(String nodeName) {
+                return q.pending(nodeName);
+            }
+
+            @Override
+            public void forget(String nodeName) {
+                forgetNode(nodeName);
+            }
+        }, null));
+    }
+
+    /**
+     * KubeEdge's sync controller pass, at start and every 10 minutes: an object that has an
+     * ObjectSync but no longer exists (deleted while this cloud was down) gets a delete sent to
+     * its node, whose ACK removes the record; records of deleted nodes are removed.
+     */
+    private void collectGarbage() {
+        ObjectSyncs os = objectSyncs;
+        DeliveryQueues q = queues;
+        if (os == null || q == null || stopped) {
+            return;
+        }
+        try {
+            Map<String, List<ObjectSyncs.Synced>> stale = os.stale(os.list());
+            for (ObjectSyncs.Synced s : stale.get("objects")) {
+                LOG.info("{} {}/{} is gone but node {} acknowledged it: sending the delete", s.ref().kind(), s.ref().namespace(),
+                        s.ref().name(), s.node());
+                q.enqueue(s.node(), ObjectSyncs.deleteFor(s.ref()));
+            }
+            Set<String> goneNodes = new java.util.HashSet<>();
+            for (ObjectSyncs.Synced s : stale.get("nodes")) {
+                goneNodes.add(s.node());
+                os.remove(s.node(), s.ref());
+            }
+            goneNodes.forEach(q::forget);
+        } catch (RuntimeException e) {
+            LOG.warn("ObjectSync pass failed: {}; next in 10 minutes", e.getMessage());
+        }
+    }
+
+    private void forgetNode(String node) {
+        DeliveryQueues q = queues;
+        ObjectSyncs os = objectSyncs;
+        if (q == null) {
+            return;
+        }
+        if (os != null) {
+            scheduler.execute(() -> {
+                try {
+                    os.list().stream().filter(s -> s.node().equals(node)).forEach(s -> os.remove(node, s.ref()));
+                } catch (RuntimeException e) {
+                    LOG.warn("ObjectSyncs of node {} not removed: {}", node, e.getMessage());
+                }
+            });
+        }
+        q.forget(node);
     }
 
     /** Names for the hub's certificate: configured ones, then localhost, the host name and every local address. */
@@ -230,6 +354,7 @@ public class CloudHubComponent {
             bootstrap.close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        scheduler.shutdownNow();
     }
 
 }

@@ -20,6 +20,7 @@ import io.outpost.hub.api.NodeSessionListener;
 import io.outpost.hub.api.Operations;
 import io.outpost.hub.api.Resource;
 import io.outpost.hub.api.ResourceTypes;
+import io.outpost.hub.api.delivery.ReliableDelivery;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +56,10 @@ public class PodController implements NodeSessionListener, MessageHandler {
 
     @Reference
     private CloudHub hub;
+
+    /** Downstream pod messages go through the per-node reliable queue (merge, ACK, resend, ObjectSync). */
+    @Reference
+    private ReliableDelivery delivery;
 
     private volatile SharedIndexInformer<Pod> pods;
 
@@ -123,9 +128,7 @@ public class PodController implements NodeSessionListener, MessageHandler {
     }
 
     private void send(String node, Message m) {
-        if (!hub.send(node, m)) {
-            LOG.debug("node {} not connected here; {} waits for its next connect", node, m.resource());
-        }
+        delivery.enqueue(node, m);
     }
 
     @Override

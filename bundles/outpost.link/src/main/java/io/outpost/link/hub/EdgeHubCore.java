@@ -13,6 +13,7 @@ import io.outpost.hub.api.Operations;
 import io.outpost.hub.api.Groups;
 import io.outpost.link.codec.CodecException;
 import io.outpost.link.codec.MessageCodec;
+import io.outpost.link.delivery.StaleFilter;
 import io.outpost.link.transport.LinkClient;
 import io.outpost.link.transport.LinkClient.ClientConnection;
 import io.outpost.link.transport.LinkConnection;
@@ -76,6 +77,8 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
     private final Listener listener;
     private final MessageCodec codec;
     private final Map<String, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    /** resourceVersion de-duplication of what the cloud sends, for every handler (reliable delivery). */
+    private final StaleFilter stale = new StaleFilter(65_536);
     private final Object lock = new Object();
 
     private volatile Credentials credentials;
@@ -317,8 +320,20 @@ public final class EdgeHubCore implements LinkEndpoint, AutoCloseable {
                 return conn.send(codec.encode(reply));
             }
         };
+        String why = stale.stale(m);
+        if (why != null) {
+            // The cloud resends until it gets an ACK: a duplicate or an older version is
+            // acknowledged again but not applied.
+            LOG.debug("ignored {} ({}): acknowledged again", m, why);
+            conn.send(codec.encode(m.response(TextNode.valueOf("OK"))));
+            return;
+        }
         try {
-            if (!dispatcher.dispatch(ctx, m) && m.sync()) {
+            boolean taken = dispatcher.dispatch(ctx, m);
+            if (taken) {
+                stale.delivered(m);
+            }
+            if (!taken && m.sync()) {
                 conn.send(codec.encode(m.response(TextNode.valueOf("no handler for group '" + m.group() + "' on this gateway"))
                         .toBuilder().operation(Operations.ERROR).build()));
             }
