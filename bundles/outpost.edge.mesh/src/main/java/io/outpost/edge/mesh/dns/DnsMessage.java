@@ -144,7 +144,7 @@ public record DnsMessage(int id, int flags, String name, int type, int klass, in
         return u16(b, 0);
     }
 
-    static int u16(byte[] b, int p) {
+    public static int u16(byte[] b, int p) {
         return (b[p] & 0xFF) << 8 | b[p + 1] & 0xFF;
     }
 

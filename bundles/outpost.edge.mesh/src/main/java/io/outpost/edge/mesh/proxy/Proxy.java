@@ -103,7 +103,8 @@ public final class Proxy implements AutoCloseable {
         for (var it = listeners.entrySet().iterator(); it.hasNext();) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
-                e.getValue().close();
+                // Wait for the unbind: from now on the kernel refuses new connections itself.
+                e.getValue().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
                 it.remove();
                 LOG.info("no longer proxying {} (no ready endpoints, or the service is gone)", e.getKey());
             }
@@ -236,8 +237,8 @@ public final class Proxy implements AutoCloseable {
     }
 
     private Channel bindUdp(InetSocketAddress bind) throws InterruptedException {
+        // No SO_REUSEADDR: two UDP sockets on one address would split the flows between them.
         return new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(65536))
                 .handler(new UdpListener(bind)).bind(bind).sync().channel();
     }

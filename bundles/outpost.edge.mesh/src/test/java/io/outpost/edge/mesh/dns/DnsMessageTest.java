@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class DnsMessageTest {
+public class DnsMessageTest {
     /** A query as a stub resolver writes it: header, one question, optionally an EDNS OPT record. */
-    static byte[] query(int id, String name, int type, boolean edns) {
+    public static byte[] query(int id, String name, int type, boolean edns) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(new byte[] {(byte) (id >> 8), (byte) id, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, (byte) (edns ? 1 : 0)});
         for (String l : name.split("\\.")) {

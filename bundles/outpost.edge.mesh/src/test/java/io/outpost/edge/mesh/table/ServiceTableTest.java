@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ServiceTableTest {
+public class ServiceTableTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static JsonNode json(String s) {
+    public static JsonNode json(String s) {
         try {
             return JSON.readTree(s.replace('\'', '"'));
         } catch (Exception e) {
