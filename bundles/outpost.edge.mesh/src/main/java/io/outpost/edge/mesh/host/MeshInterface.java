@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /**
  * The one change the mesh makes to the host's network: a dummy interface it owns (default
- * {@code outpost-mesh0}) holding the DNS address and every ClusterIP as a /32. A pod's packet to a
+ * {@code outpost-mesh0}; an empty bridge where the kernel has no dummy driver) holding the DNS address and every ClusterIP as a /32. A pod's packet to a
  * ClusterIP follows the pod's default route to the host, and the host delivers it locally because
  * the address is its own: no NAT rule, no iptables. Removing the interface removes every address
  * with it. Done with iproute2 ({@code ip}); a command prefix (e.g. {@code ip netns exec ns1}) lets
@@ -43,7 +43,15 @@ public final class MeshInterface {
     /** Creates the dummy interface (if missing) and sets it up. */
     public void create() throws IOException {
         if (!exists()) {
-            ip("link", "add", name, "type", "dummy");
+            Result r = run(false, "link", "add", name, "type", "dummy");
+            if (r.exit != 0 && r.out.contains("Unknown device type")) {
+                // Kernels without the dummy driver (some VMs and containers): an empty bridge holds
+                // addresses the same way (up, no ports, never forwards anything).
+                ip("link", "add", name, "type", "bridge");
+            } else if (r.exit != 0) {
+                throw new IOException("ip link add " + name + " type dummy failed: " + r.out.strip()
+                        + (r.out.contains("Operation not permitted") ? "; the mesh needs root or CAP_NET_ADMIN" : ""));
+            }
         }
         ip("link", "set", name, "up");
     }
