@@ -44,11 +44,14 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = {MessageHandler.class, LinkListener.class}, immediate = true, configurationPid = MeshComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        property = {MessageHandler.GROUP + "=" + Groups.RESOURCE, MessageHandler.RESOURCE_TYPE + "=" + MeshStore.SERVICE,
+        property = {MessageHandler.GROUP + "=" + Groups.RESOURCE, MessageHandler.GROUP + "=" + Groups.MESH,
+                MessageHandler.RESOURCE_TYPE + "=" + MeshComponent.RELAY_CALL, MessageHandler.RESOURCE_TYPE + "=" + MeshStore.SERVICE,
                 MessageHandler.RESOURCE_TYPE + "=" + MeshStore.ENDPOINT_SLICE, MessageHandler.RESOURCE_TYPE + "=" + MeshStore.MESH_LIST})
 @Designate(ocd = MeshComponent.Cfg.class)
 public class MeshComponent implements MessageHandler, LinkListener {
     static final String PID = "io.outpost.edge.mesh";
+    /** Group mesh, {@code _/relaycall/<session>}: the cloud's relay asks this gateway to dial it. */
+    static final String RELAY_CALL = "relaycall";
     private static final Logger LOG = LoggerFactory.getLogger(MeshComponent.class);
 
     @ObjectClassDefinition(name = "Outpost edge: mesh", description = "Cluster DNS, the Service proxy and the tunnel between gateways.")
@@ -88,6 +91,9 @@ public class MeshComponent implements MessageHandler, LinkListener {
         @AttributeDefinition(description = "Tunnel addresses of other gateways, node=host:port, before the node addresses the cloud sends.")
         String[] peers() default {};
 
+        @AttributeDefinition(description = "Port of the cloud's relay (on the cloud's host), for gateways that cannot be dialled directly; 0: no relay.")
+        int relayPort() default 10007;
+
         @AttributeDefinition(description = "The edge hub's state directory (key, certificate, CA); empty: <karaf.data>/outpost/hub.")
         String hubStateDir() default "";
     }
@@ -100,6 +106,7 @@ public class MeshComponent implements MessageHandler, LinkListener {
     private NioEventLoopGroup group;
     private volatile MeshCore core;
     private volatile boolean withTls;
+    private volatile InetSocketAddress relayAddress;
     private ScheduledExecutorService worker;
 
     @Activate
@@ -121,12 +128,16 @@ public class MeshComponent implements MessageHandler, LinkListener {
         }
         SslContext server = null;
         SslContext client = null;
+        InetSocketAddress relay = null;
         Path dir = Path.of(cfg.hubStateDir().isBlank() ? System.getProperty("karaf.data", "data") + "/outpost/hub" : cfg.hubStateDir());
         try {
             var creds = Credentials.load(dir);
             if (creds.isPresent()) {
                 server = TunnelTls.server(creds.get().node(), creds.get().ca());
                 client = TunnelTls.client(creds.get().node(), creds.get().ca());
+                if (cfg.relayPort() > 0) {
+                    relay = InetSocketAddress.createUnresolved(creds.get().cloudHost(), cfg.relayPort());
+                }
             }
         } catch (Exception e) {
             LOG.warn("mesh tunnel off: the gateway's credentials in {} cannot be used: {}", dir, e.getMessage());
@@ -149,6 +160,10 @@ public class MeshComponent implements MessageHandler, LinkListener {
                 cfg.balancer(), cfg.ttlSeconds()), group, server, client);
         try {
             c.start();
+            if (relay != null) {
+                c.useRelay(new InetSocketAddress(relay.getHostString(), relay.getPort()));
+            }
+            relayAddress = relay;
             core = c;
             c.update(store.table());
             LOG.info("mesh up: DNS {}:{}, interface {}, tunnel {}", cfg.dnsAddress(), cfg.dnsPort(), cfg.interfaceName(),
@@ -198,6 +213,10 @@ public class MeshComponent implements MessageHandler, LinkListener {
 
     @Override
     public void handle(MessageContext ctx, Message m) {
+        if (Groups.MESH.equals(m.group())) {
+            relayCall(m);
+            return;
+        }
         if (store.accept(m)) {
             worker.execute(this::refresh);
         }
@@ -219,6 +238,20 @@ public class MeshComponent implements MessageHandler, LinkListener {
     }
 
     private volatile String currentNode = "";
+
+    private void relayCall(Message m) {
+        io.outpost.hub.api.Resource r = io.outpost.hub.api.Resource.parse(m.resource());
+        if (!RELAY_CALL.equals(r.type()) || !r.name().matches("[0-9a-f-]{1,64}")) {
+            throw new IllegalArgumentException("the mesh group takes _/relaycall/<session>, not '" + m.resource() + "'");
+        }
+        MeshCore c = core;
+        InetSocketAddress relay = relayAddress;
+        if (c == null || relay == null) {
+            throw new IllegalStateException("relay call " + r.name() + " not answered: no tunnel or no relay configured");
+        }
+        // Connecting resolves the cloud's host name: off the link thread.
+        worker.execute(() -> c.answerRelay(new InetSocketAddress(relay.getHostString(), relay.getPort()), r.name()));
+    }
 
     private void refresh() {
         MeshCore c = core;

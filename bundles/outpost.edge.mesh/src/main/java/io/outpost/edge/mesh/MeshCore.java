@@ -61,9 +61,10 @@ public final class MeshCore implements AutoCloseable {
         this.settings = settings;
         this.group = group;
         this.tunnel = serverTls == null ? null
-                : new Tunnel(group, settings.node(), serverTls, clientTls, () -> table, this::peer);
+                : new Tunnel(group, settings.node(), serverTls, clientTls,
+                        (ip, port, proto) -> table.isBackend(ip, port, proto, settings.node()), this::peer);
         this.proxy = new Proxy(group, settings.node(), () -> table, new Balancer(Clock.systemUTC()), settings.balancer(),
-                tunnel != null ? tunnel : new Tunnel(group, settings.node(), null, null, () -> table, n -> Optional.empty()));
+                tunnel != null ? tunnel : new Tunnel(group, settings.node(), null, null, (ip, port, proto) -> false, n -> Optional.empty()));
     }
 
     public void start() throws IOException, InterruptedException {
@@ -118,6 +119,22 @@ public final class MeshCore implements AutoCloseable {
             }
         }
         proxy.sync(t);
+    }
+
+    /** Where to relay streams to gateways that cannot be dialled directly, or null. */
+    public void useRelay(InetSocketAddress relay) {
+        if (tunnel != null) {
+            tunnel.useRelay(relay);
+        }
+    }
+
+    /** Answers a call of the relay: dials it and serves the stream it hands over. */
+    public void answerRelay(InetSocketAddress relay, String sessionId) {
+        if (tunnel == null) {
+            LOG.warn("relay call {} not answered: this gateway has no tunnel (not joined)", sessionId);
+            return;
+        }
+        tunnel.answerRelay(relay, sessionId, group.next());
     }
 
     public ServiceTable table() {

@@ -386,7 +386,7 @@ class MeshIT {
     /** Opens a raw tunnel stream with the given identity; returns the ERROR text or why it failed. */
     private String tunnelOpen(CertifiedKey who, CertifiedKey trust, OpenRequest req) throws Exception {
         var t = new io.outpost.edge.mesh.tunnel.Tunnel(group, "probe", TunnelTls.server(who, trust.certificate()),
-                TunnelTls.client(who, trust.certificate()), ServiceTable::empty, n -> java.util.Optional.of(gwB.tunnelAddress()));
+                TunnelTls.client(who, trust.certificate()), (ip, port, proto) -> false, n -> java.util.Optional.of(gwB.tunnelAddress()));
         var f = t.open(req, group.next()).awaitUninterruptibly();
         if (f.isSuccess()) {
             f.getNow().close();
@@ -449,5 +449,57 @@ class MeshIT {
             who.add(udpCall(CLUSTER_IP, 53, "x").split(" ")[0]);
         }
         assertEquals(Set.of(POD_A, POD_B1), who);
+    }
+
+    /** The cloud's relay between gw-a and gw-b, which gw-a cannot dial (nothing answers at the address it has). */
+    private io.outpost.edge.mesh.tunnel.Relay relay(boolean answers) throws Exception {
+        CertifiedKey me = node(ca, io.outpost.edge.mesh.tunnel.Relay.NODE_NAME);
+        InetSocketAddress[] at = new InetSocketAddress[1];
+        var r = new io.outpost.edge.mesh.tunnel.Relay(group, TunnelTls.server(me, ca.certificate()), (node, id) -> {
+            if (!answers || !node.equals("gw-b")) {
+                return false;
+            }
+            gwB.answerRelay(at[0], id); // in the product: a message over the cloud link
+            return true;
+        });
+        at[0] = r.listen(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(0, r);
+        peersOfA.put("gw-b", new InetSocketAddress("127.0.0.1", freePort())); // no route: refused
+        gwA.useRelay(at[0]);
+        return r;
+    }
+
+    @Test
+    void withoutARouteStreamsGoThroughTheRelayTcpAndUdp() throws Exception {
+        relay(true);
+        install(ep(POD_B1, "gw-b", true) + "," + ep(POD_B2, "gw-b", true), "");
+        List<String> answered = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            answered.add(call(CLUSTER_IP, 80));
+        }
+        assertEquals(List.of(POD_B1, POD_B2, POD_B1, POD_B2), answered);
+        assertTrue(udpCall(CLUSTER_IP, 53, "via relay").endsWith(" via relay"));
+    }
+
+    @Test
+    void aRelayThatDisappearsMidStreamEndsTheStreamAndOneThatCannotReachTheGatewayRefuses() throws Exception {
+        var r = relay(true);
+        install(ep(POD_B1, "gw-b", true), "");
+        try (Socket s = new Socket(CLUSTER_IP, 80)) {
+            s.setSoTimeout(10000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertEquals(POD_B1, in.readLine());
+            r.close();
+            // The stream ends (EOF or reset), it does not hang: a hang would be a SocketTimeoutException.
+            try {
+                s.getOutputStream().write("more\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals(null, in.readLine());
+            } catch (SocketException e) {
+                // reset: ended as well (a timeout is no SocketException and would fail the test)
+            }
+        }
+        // A relay that cannot reach the gateway answers ERROR at once; the client is reset, no hang.
+        relay(false);
+        assertThrows(SocketException.class, () -> call(CLUSTER_IP, 80));
     }
 }

@@ -20,12 +20,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.outpost.edge.mesh.table.ServiceTable;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,20 +46,21 @@ public final class Tunnel implements AutoCloseable {
     private final String localNode;
     private final SslContext serverTls;
     private final SslContext clientTls;
-    private final Supplier<ServiceTable> table;
+    private final EndpointCheck endpoints;
     private final Function<String, Optional<InetSocketAddress>> peers;
     private Channel server;
+    private volatile InetSocketAddress relay;
 
     /**
      * @param peers the tunnel address of a gateway by node name (empty: not reachable directly)
      */
-    public Tunnel(EventLoopGroup group, String localNode, SslContext serverTls, SslContext clientTls, Supplier<ServiceTable> table,
+    public Tunnel(EventLoopGroup group, String localNode, SslContext serverTls, SslContext clientTls, EndpointCheck endpoints,
             Function<String, Optional<InetSocketAddress>> peers) {
         this.group = group;
         this.localNode = localNode;
         this.serverTls = serverTls;
         this.clientTls = clientTls;
-        this.table = table;
+        this.endpoints = endpoints;
         this.peers = peers;
     }
 
@@ -81,17 +80,38 @@ public final class Tunnel implements AutoCloseable {
 
     /** Server side: one OPEN, checked against the table, then a connection to the pod. */
     private final class Accept extends SimpleChannelInboundHandler<Frame> {
+        private final String relayPeer;
+        private final String sessionId;
         private String peerNode = "";
+
+        /** Server side of a direct connection. */
+        Accept() {
+            this(null, null);
+        }
+
+        /** Our side of a relayed stream: the relay must be who it says, then ACCEPT, then as a server. */
+        Accept(String relayPeer, String sessionId) {
+            this.relayPeer = relayPeer;
+            this.sessionId = sessionId;
+        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof SslHandshakeCompletionEvent e) {
                 if (!e.isSuccess()) {
-                    LOG.debug("tunnel handshake from {} failed: {}", ctx.channel().remoteAddress(), e.cause().toString());
+                    LOG.debug("tunnel handshake with {} failed: {}", ctx.channel().remoteAddress(), e.cause().toString());
                     ctx.close();
                     return;
                 }
                 peerNode = TunnelTls.peerNode(ctx.pipeline().get(SslHandler.class).engine().getSession());
+                if (relayPeer != null) {
+                    if (!relayPeer.equals(peerNode)) {
+                        LOG.warn("the relay at {} is node '{}', not '{}'; not answering", ctx.channel().remoteAddress(), peerNode, relayPeer);
+                        ctx.close();
+                        return;
+                    }
+                    ctx.writeAndFlush(Relay.accept(sessionId));
+                }
             }
             ctx.fireUserEventTriggered(evt);
         }
@@ -110,7 +130,7 @@ public final class Tunnel implements AutoCloseable {
                 refuse(ch, "bad OPEN: " + e.getMessage());
                 return;
             }
-            if (!req.node().equals(localNode) || !table.get().isBackend(req.ip(), req.port(), req.protocol(), localNode)) {
+            if (!req.node().equals(localNode) || !endpoints.isLocalEndpoint(req.ip(), req.port(), req.protocol())) {
                 refuse(ch, req.ip() + ":" + req.port() + "/" + req.protocol() + " is not a ready endpoint on " + localNode);
                 return;
             }
@@ -167,42 +187,101 @@ public final class Tunnel implements AutoCloseable {
                 }).connect(to);
     }
 
+    /** Where to go when a gateway cannot be dialled directly (the cloud's relay), or null. */
+    public void useRelay(InetSocketAddress relay) {
+        this.relay = relay;
+    }
+
     /**
-     * Client side: dials the gateway of {@code req.node()}, checks it is that node, sends OPEN and
-     * waits for OPENED. The channel returned is in data mode (ByteBufs in and out), not reading yet.
+     * Client side: dials the gateway of {@code req.node()} (directly when its address is known and
+     * answers, else through the relay), checks who answered, sends OPEN and waits for OPENED. The
+     * channel returned is in data mode (ByteBufs in and out), not reading yet.
      */
     public Future<Channel> open(OpenRequest req, io.netty.channel.EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
         Optional<InetSocketAddress> addr = peers.apply(req.node());
+        InetSocketAddress via = relay;
         if (addr.isEmpty()) {
-            return promise.setFailure(new ConnectException("no tunnel address known for node " + req.node()));
+            if (via == null) {
+                return promise.setFailure(new ConnectException("no tunnel address known for node " + req.node() + " and no relay"));
+            }
+            return dial(req, via, Relay.NODE_NAME, loop, promise);
         }
-        InetSocketAddress to = addr.get();
+        Promise<Channel> direct = loop.newPromise();
+        dial(req, addr.get(), req.node(), loop, direct).addListener(f -> {
+            if (f.isSuccess()) {
+                promise.setSuccess(direct.getNow());
+            } else if (via != null && f.cause() instanceof Unreachable) {
+                LOG.debug("{}; through the relay", f.cause().getMessage());
+                dial(req, via, Relay.NODE_NAME, loop, promise);
+            } else {
+                promise.setFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    /** The direct address did not answer (as opposed to: it answered and refused). */
+    static final class Unreachable extends ConnectException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String message) {
+            super(message);
+        }
+    }
+
+    private Future<Channel> dial(OpenRequest req, InetSocketAddress to, String expectedPeer, io.netty.channel.EventLoop loop,
+            Promise<Channel> promise) {
         new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("timeout", new ReadTimeoutHandler(OPEN_TIMEOUT_SECONDS));
+                        ch.pipeline().addLast("timeout", new ReadTimeoutHandler(OPEN_TIMEOUT_SECONDS + Relay.ANSWER_SECONDS));
                         ch.pipeline().addLast("tls", clientTls.newHandler(ch.alloc(), to.getHostString(), to.getPort()));
                         ch.pipeline().addLast("frames", new FrameCodec());
-                        ch.pipeline().addLast("open", new OpenClient(req, promise));
+                        ch.pipeline().addLast("open", new OpenClient(req, expectedPeer, promise));
                     }
                 }).connect(to).addListener((ChannelFuture cf) -> {
                     if (!cf.isSuccess()) {
-                        promise.tryFailure(new ConnectException("tunnel to " + req.node() + " at " + to + ": " + cf.cause().getMessage()));
+                        promise.tryFailure(new Unreachable("tunnel to " + req.node() + " at " + to + ": " + cf.cause().getMessage()));
                     }
                 });
         return promise;
     }
 
+    /**
+     * Answers a relay call: dials the relay, checks it is the relay, identifies the call with
+     * ACCEPT, then serves the stream the relay hands over exactly as a direct one (same checks).
+     */
+    public ChannelFuture answerRelay(InetSocketAddress relayAddress, String sessionId, io.netty.channel.EventLoop loop) {
+        return new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("timeout", new ReadTimeoutHandler(OPEN_TIMEOUT_SECONDS));
+                        ch.pipeline().addLast("tls", clientTls.newHandler(ch.alloc(), relayAddress.getHostString(), relayAddress.getPort()));
+                        ch.pipeline().addLast("frames", new FrameCodec());
+                        ch.pipeline().addLast("accept", new Accept(Relay.NODE_NAME, sessionId));
+                    }
+                }).connect(relayAddress).addListener((ChannelFuture cf) -> {
+                    if (!cf.isSuccess()) {
+                        LOG.warn("could not answer the relay at {}: {}", relayAddress, cf.cause().getMessage());
+                    }
+                });
+    }
+
     private static final class OpenClient extends SimpleChannelInboundHandler<Frame> {
         private final OpenRequest req;
+        private final String expectedPeer;
         private final Promise<Channel> promise;
 
-        OpenClient(OpenRequest req, Promise<Channel> promise) {
+        OpenClient(OpenRequest req, String expectedPeer, Promise<Channel> promise) {
             this.req = req;
+            this.expectedPeer = expectedPeer;
             this.promise = promise;
         }
 
@@ -214,8 +293,8 @@ public final class Tunnel implements AutoCloseable {
                     return;
                 }
                 String peer = TunnelTls.peerNode(ctx.pipeline().get(SslHandler.class).engine().getSession());
-                if (!peer.equals(req.node())) {
-                    fail(ctx, "the gateway at " + ctx.channel().remoteAddress() + " is node '" + peer + "', not '" + req.node() + "'");
+                if (!peer.equals(expectedPeer)) {
+                    fail(ctx, "the peer at " + ctx.channel().remoteAddress() + " is node '" + peer + "', not '" + expectedPeer + "'");
                     return;
                 }
                 ctx.writeAndFlush(new Frame(Frame.OPEN, req.encode()));
