@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.outpost.edge.mesh.host.MeshInterface;
-import io.outpost.edge.mesh.tunnel.TunnelTls;
+import io.outpost.mesh.tunnel.TunnelTls;
 import io.outpost.hub.api.EdgeHub;
 import io.outpost.hub.api.Groups;
 import io.outpost.hub.api.LinkListener;

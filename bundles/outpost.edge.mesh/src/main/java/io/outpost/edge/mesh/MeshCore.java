@@ -9,7 +9,7 @@ import io.outpost.edge.mesh.lb.Balancer;
 import io.outpost.edge.mesh.proxy.Proxy;
 import io.outpost.edge.mesh.table.MeshService;
 import io.outpost.edge.mesh.table.ServiceTable;
-import io.outpost.edge.mesh.tunnel.Tunnel;
+import io.outpost.mesh.tunnel.Tunnel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;

@@ -11,9 +11,9 @@ import io.outpost.edge.mesh.dns.DnsMessage;
 import io.outpost.edge.mesh.dns.DnsMessageTest;
 import io.outpost.edge.mesh.table.ServiceTable;
 import io.outpost.edge.mesh.table.ServiceTableTest;
-import io.outpost.edge.mesh.tunnel.Frame;
-import io.outpost.edge.mesh.tunnel.OpenRequest;
-import io.outpost.edge.mesh.tunnel.TunnelTls;
+import io.outpost.mesh.tunnel.Frame;
+import io.outpost.mesh.tunnel.OpenRequest;
+import io.outpost.mesh.tunnel.TunnelTls;
 import io.outpost.link.pki.CertifiedKey;
 import io.outpost.link.pki.Pki;
 import java.io.DataInputStream;
@@ -385,7 +385,7 @@ class MeshIT {
 
     /** Opens a raw tunnel stream with the given identity; returns the ERROR text or why it failed. */
     private String tunnelOpen(CertifiedKey who, CertifiedKey trust, OpenRequest req) throws Exception {
-        var t = new io.outpost.edge.mesh.tunnel.Tunnel(group, "probe", TunnelTls.server(who, trust.certificate()),
+        var t = new io.outpost.mesh.tunnel.Tunnel(group, "probe", TunnelTls.server(who, trust.certificate()),
                 TunnelTls.client(who, trust.certificate()), (ip, port, proto) -> false, n -> java.util.Optional.of(gwB.tunnelAddress()));
         var f = t.open(req, group.next()).awaitUninterruptibly();
         if (f.isSuccess()) {
@@ -452,10 +452,10 @@ class MeshIT {
     }
 
     /** The cloud's relay between gw-a and gw-b, which gw-a cannot dial (nothing answers at the address it has). */
-    private io.outpost.edge.mesh.tunnel.Relay relay(boolean answers) throws Exception {
-        CertifiedKey me = node(ca, io.outpost.edge.mesh.tunnel.Relay.NODE_NAME);
+    private io.outpost.mesh.tunnel.Relay relay(boolean answers) throws Exception {
+        CertifiedKey me = node(ca, io.outpost.mesh.tunnel.Relay.NODE_NAME);
         InetSocketAddress[] at = new InetSocketAddress[1];
-        var r = new io.outpost.edge.mesh.tunnel.Relay(group, TunnelTls.server(me, ca.certificate()), (node, id) -> {
+        var r = new io.outpost.mesh.tunnel.Relay(group, TunnelTls.server(me, ca.certificate()), (node, id) -> {
             if (!answers || !node.equals("gw-b")) {
                 return false;
             }

@@ -1,4 +1,4 @@
-package io.outpost.edge.mesh.tunnel;
+package io.outpost.mesh.tunnel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

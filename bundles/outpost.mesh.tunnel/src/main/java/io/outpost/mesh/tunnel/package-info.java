@@ -4,7 +4,7 @@
  */
 @Export
 @Version("0.1.0")
-package io.outpost.edge.mesh.tunnel;
+package io.outpost.mesh.tunnel;
 
 import org.osgi.annotation.bundle.Export;
 import org.osgi.annotation.versioning.Version;

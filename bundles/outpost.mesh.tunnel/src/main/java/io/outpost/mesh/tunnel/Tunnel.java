@@ -1,4 +1,4 @@
-package io.outpost.edge.mesh.tunnel;
+package io.outpost.mesh.tunnel;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

@@ -1,4 +1,4 @@
-package io.outpost.edge.mesh.tunnel;
+package io.outpost.mesh.tunnel;
 
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;

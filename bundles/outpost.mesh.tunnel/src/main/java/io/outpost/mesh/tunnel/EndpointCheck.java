@@ -1,4 +1,4 @@
-package io.outpost.edge.mesh.tunnel;
+package io.outpost.mesh.tunnel;
 
 /**
  * Whether an address may be reached through this gateway's tunnel: it must be a ready endpoint on

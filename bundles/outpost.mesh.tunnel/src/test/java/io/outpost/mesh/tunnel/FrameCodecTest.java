@@ -1,4 +1,4 @@
-package io.outpost.edge.mesh.tunnel;
+package io.outpost.mesh.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
