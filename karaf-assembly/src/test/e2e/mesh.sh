@@ -110,9 +110,9 @@ check "six calls: all answered by web-2" bash -c \
 
 
 echo "== gateways B and C in their namespaces"
-TOKEN="$("$OUT" token 2>/dev/null | grep -Eo '^[0-9a-f]{64}\.[A-Za-z0-9_.-]+' | head -1)"
 for w in b c; do
   n=231; [ $w = c ] && n=232
+  TOKEN="$("$OUT" token 2>/dev/null | grep -Eo '^[0-9a-f]{64}\.[A-Za-z0-9_.-]+' | head -1)"
   if ip netns exec "omesh-$w" env $(gwenv $w) "$OUT" start gateway >"$ROOT/karaf-assembly/target/e2e-mesh-gw-$w.log" 2>&1; then
     pass "gateway $w starts in its namespace"; else fail "gateway $w starts in its namespace" "$(tail -3 "$ROOT/karaf-assembly/target/e2e-mesh-gw-$w.log")"; fi
   printf 'outsideNames = refuse\ntunnelPort = 61006\nrelayPort = 61007\n' >"$OUTPOST_HOME/gw-$w/etc/io.outpost.edge.mesh.cfg"
