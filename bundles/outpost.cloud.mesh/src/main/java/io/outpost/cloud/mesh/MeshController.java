@@ -156,16 +156,8 @@ public class MeshController implements NodeSessionListener, MessageHandler {
                 boolean full = resend.remove(node);
                 Map<String, JsonNode> have = full ? Map.of() : sent.getOrDefault(node, Map.of());
                 boolean ok = true;
-                for (var e : want.entrySet()) {
-                    JsonNode before = have.get(e.getKey());
-                    if (!e.getValue().equals(before)) {
-                        ok &= send(node, before == null ? Operations.INSERT : Operations.UPDATE, e.getKey(), e.getValue());
-                    }
-                }
-                for (String k : have.keySet()) {
-                    if (!want.containsKey(k)) {
-                        ok &= send(node, Operations.DELETE, k, have.get(k));
-                    }
+                for (MeshSync.Change c : MeshSync.diff(have, want)) {
+                    ok &= send(node, c.operation(), c.key(), c.object());
                 }
                 if (full) {
                     ObjectNode list = JSON.createObjectNode();

@@ -131,6 +131,31 @@ public final class MeshSync {
         return out;
     }
 
+    /** One message to send: operation, key ({@code service/<ns>/<name>} …), object. */
+    public record Change(String operation, String key, JsonNode object) {
+    }
+
+    /**
+     * What to send a gateway that holds {@code have} so that it holds {@code want}: inserts of new
+     * keys, updates of changed objects, deletes of keys no longer wanted (with the last object
+     * sent, for its resourceVersion). Unchanged objects are not sent again.
+     */
+    public static java.util.List<Change> diff(Map<String, JsonNode> have, Map<String, JsonNode> want) {
+        java.util.List<Change> out = new java.util.ArrayList<>();
+        for (var e : want.entrySet()) {
+            JsonNode before = have.get(e.getKey());
+            if (!e.getValue().equals(before)) {
+                out.add(new Change(before == null ? "insert" : "update", e.getKey(), e.getValue()));
+            }
+        }
+        for (var e : have.entrySet()) {
+            if (!want.containsKey(e.getKey())) {
+                out.add(new Change("delete", e.getKey(), e.getValue()));
+            }
+        }
+        return out;
+    }
+
     /** The Service without what the gateway never needs (managed fields, status). */
     static JsonNode strip(JsonNode svc) {
         ObjectNode s = svc.deepCopy();

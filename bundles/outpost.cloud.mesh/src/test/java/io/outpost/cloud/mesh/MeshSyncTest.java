@@ -93,4 +93,15 @@ class MeshSyncTest {
         assertFalse(MeshSync.matches(json("{'a':'1','b':'2'}"), json("{'a':'1'}")));
         assertFalse(MeshSync.matches(json("{'a':'1'}"), json("{'a':'2'}")));
     }
+
+    @Test
+    void diffSendsOnlyWhatChanged() {
+        JsonNode a1 = json("{'v':1}");
+        JsonNode a2 = json("{'v':2}");
+        JsonNode b = json("{'b':1}");
+        var changes = MeshSync.diff(Map.of("service/x/a", a1, "service/x/gone", b), Map.of("service/x/a", a2, "endpointslice/x/new", b));
+        assertEquals(Set.of(new MeshSync.Change("update", "service/x/a", a2), new MeshSync.Change("insert", "endpointslice/x/new", b),
+                new MeshSync.Change("delete", "service/x/gone", b)), Set.copyOf(changes));
+        assertTrue(MeshSync.diff(Map.of("service/x/a", a1), Map.of("service/x/a", json("{'v':1}"))).isEmpty(), "equal objects are not resent");
+    }
 }
