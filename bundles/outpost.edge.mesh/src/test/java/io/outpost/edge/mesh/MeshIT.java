@@ -502,4 +502,25 @@ class MeshIT {
         relay(false);
         assertThrows(SocketException.class, () -> call(CLUSTER_IP, 80));
     }
+
+    /** Sends a line and half-closes (as nc and HTTP/1.0 clients do); returns all that comes back until EOF. */
+    static String halfCloseCall(String ip, int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(ip, port), 5000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void aClientThatHalfClosesStillGetsTheAnswerLocallyThroughTheTunnelAndTheRelay() throws Exception {
+        install(ep(POD_A, "gw-a", true), "");
+        assertEquals(POD_A + "\nping\n", halfCloseCall(CLUSTER_IP, 80));
+        install(ep(POD_B1, "gw-b", true), "");
+        assertEquals(POD_B1 + "\nping\n", halfCloseCall(CLUSTER_IP, 80));
+        relay(true);
+        assertEquals(POD_B1 + "\nping\n", halfCloseCall(CLUSTER_IP, 80));
+    }
 }

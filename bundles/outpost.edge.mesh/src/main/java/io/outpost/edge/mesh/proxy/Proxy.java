@@ -133,6 +133,7 @@ public final class Proxy implements AutoCloseable {
         return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -224,7 +225,7 @@ public final class Proxy implements AutoCloseable {
             boot.channel(NioDatagramChannel.class);
         } else {
             boot.channel(NioSocketChannel.class).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                    .option(ChannelOption.TCP_NODELAY, true);
+                    .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }
         boot.connect(new InetSocketAddress(b.ip(), b.port())).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
