@@ -171,7 +171,8 @@ final class NodeProbe {
     static String firstAddress() {
         try {
             for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (!ni.isUp() || ni.isLoopback() || ni.isVirtual()) {
+                // outpost*: the pods' CNI bridge and the mesh's interface (ClusterIPs) are not the node's address.
+                if (!ni.isUp() || ni.isLoopback() || ni.isVirtual() || ni.getName().startsWith("outpost")) {
                     continue;
                 }
                 for (InetAddress a : Collections.list(ni.getInetAddresses())) {

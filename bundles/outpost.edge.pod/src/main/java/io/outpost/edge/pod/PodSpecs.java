@@ -66,7 +66,34 @@ final class PodSpecs {
         JsonNode spec = pod.path("spec");
         String hostname = spec.path("hostname").asText(meta.path("name").asText());
         return new PodSandboxConfig(meta.path("name").asText(), uid(pod), meta.path("namespace").asText(), attempt,
-                hostname, "", null, List.of(), podLabels(pod), Map.of(), spec.path("hostNetwork").asBoolean(false));
+                hostname, "", dns(pod, System.getProperty("outpost.pod.clusterDns", "")), List.of(), podLabels(pod), Map.of(),
+                spec.path("hostNetwork").asBoolean(false));
+    }
+
+    /**
+     * The pod's resolver, the kubelet's way: {@code dnsPolicy: None} takes {@code spec.dnsConfig} as
+     * it is; ClusterFirst (the default) uses the cluster DNS (the mesh's, issue 8) with the search
+     * domains of the pod's namespace when one is set — like the kubelet's --cluster-dns, a property
+     * of the gateway process ({@code outpost.pod.clusterDns} in etc/system.properties); else the
+     * host's resolver (null).
+     */
+    static PodSandboxConfig.Dns dns(JsonNode pod, String clusterDns) {
+        JsonNode spec = pod.path("spec");
+        JsonNode cfg = spec.path("dnsConfig");
+        List<String> options = new ArrayList<>();
+        cfg.path("options").forEach(o -> options.add(o.path("name").asText() + (o.has("value") ? ":" + o.path("value").asText() : "")));
+        String policy = spec.path("dnsPolicy").asText("ClusterFirst");
+        if (policy.equals("None")) {
+            return new PodSandboxConfig.Dns(strings(cfg.path("nameservers")), strings(cfg.path("searches")), options);
+        }
+        if (clusterDns.isBlank() || spec.path("hostNetwork").asBoolean(false) || !policy.startsWith("ClusterFirst")) {
+            return null;
+        }
+        String d = System.getProperty("outpost.pod.clusterDomain", "cluster.local");
+        List<String> searches = new ArrayList<>(List.of(pod.path("metadata").path("namespace").asText() + ".svc." + d, "svc." + d, d));
+        searches.addAll(strings(cfg.path("searches")));
+        options.add(0, "ndots:5");
+        return new PodSandboxConfig.Dns(List.of(clusterDns.split("\\s*,\\s*")), searches, options);
     }
 
     static ContainerConfig container(JsonNode pod, JsonNode c, int attempt) {

@@ -42,4 +42,19 @@ class PodSpecsTest {
         assertEquals("web", sb.hostname());
         assertEquals("uid-web", sb.labels().get(PodSpecs.LABEL_UID));
     }
+
+    @Test
+    void dnsIsTheClusterDnsForClusterFirstAndTheDnsConfigForNone() throws Exception {
+        var pod = JSON.readTree("{\"metadata\":{\"namespace\":\"shop\"},\"spec\":{\"dnsConfig\":{\"searches\":[\"corp\"]}}}");
+        assertNull(PodSpecs.dns(pod, ""), "no cluster DNS configured: the host's resolver");
+        var dns = PodSpecs.dns(pod, "169.254.96.16");
+        assertEquals(java.util.List.of("169.254.96.16"), dns.servers());
+        assertEquals(java.util.List.of("shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp"), dns.searches());
+        assertEquals(java.util.List.of("ndots:5"), dns.options());
+        var none = PodSpecs.dns(JSON.readTree("{\"spec\":{\"dnsPolicy\":\"None\",\"dnsConfig\":{\"nameservers\":[\"192.0.2.53\"],"
+                + "\"options\":[{\"name\":\"ndots\",\"value\":\"2\"},{\"name\":\"edns0\"}]}}}"), "169.254.96.16");
+        assertEquals(java.util.List.of("192.0.2.53"), none.servers());
+        assertEquals(java.util.List.of("ndots:2", "edns0"), none.options());
+        assertNull(PodSpecs.dns(JSON.readTree("{\"spec\":{\"dnsPolicy\":\"Default\"}}"), "169.254.96.16"));
+    }
 }

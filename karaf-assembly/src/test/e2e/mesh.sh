@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# End-to-end: the mesh (issue 8) with real pods, as a user runs it. The demo (cloud, development
+# API server, gateway) on its own ports (61xxx); outpost-cloud-mesh on the cloud, outpost-pods and
+# outpost-mesh on the gateway; examples/mesh/web.yaml: two busybox httpd pods, a Service, a client
+# pod whose resolver is the mesh's DNS. From the client (ctr exec): nslookup and HTTP (nc) by the
+# Service's short and full names, both pods answer (round robin), a Service without endpoints is
+# refused at once, names outside the cluster are refused (outsideNames=refuse), a deleted pod
+# gets no more traffic. Then two more gateways, each in a network namespace made here (veth to
+# the host, 10.231.0.0/30 and 10.232.0.0/30), with no route to each other: gateway B serves a
+# stand-in pod (busybox httpd in B's namespace; the test writes its Pod status, since all pod
+# managers on one machine would share one containerd); the client pod on the first gateway
+# reaches it through the direct tunnel, gateway C (no route to B) through the cloud's relay;
+# B going offline makes its endpoint go within seconds. feature:uninstall removes the mesh
+# interface from the host.
+# Needs root (the mesh's interface, network namespaces, containerd) and .ci/containerd start.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export OUTPOST_HOME="${E2E_HOME:-$ROOT/karaf-assembly/target/e2e-mesh}"
+export OUTPOST_APISERVER_PORT=61443 OUTPOST_HUB_PORT=61000 OUTPOST_BOOTSTRAP_PORT=61002
+export OUTPOST_CLOUD_SSH_PORT=61101 OUTPOST_GATEWAY_SSH_PORT=61102 OUTPOST_GATEWAY_NAME=e2e-mesh-gw
+export OUTPOST_GATEWAY_MQTT_PORT=61883 OUTPOST_CONSOLE_PORT=61444
+export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
+SOCKET="${OUTPOST_CRI_SOCKET:-/run/outpost-containerd/containerd.sock}"
+IFACE=outpost-mesh0
+OUT="$ROOT/outpost"
+K() { kubectl --request-timeout=10s "$@"; }
+GW() { "$OUT" shell gateway "$@" 2>&1; }
+CL() { "$OUT" shell cloud "$@" 2>&1; }
+CID() { K get pod "$1" -o jsonpath='{.status.containerStatuses[0].containerID}' 2>/dev/null | sed 's#containerd://##'; }
+# X POD CMD...: runs a command in a pod's container, as kubectl exec would
+X() { local c; c="$(CID "$1")"; shift; ctr --address "$SOCKET" -n k8s.io tasks exec --exec-id "e2e-$RANDOM$RANDOM" "$c" "$@"; }
+# GET HOST: an HTTP GET from the client pod with nc (busybox-static's wget crashes in these
+# containers, exit 139, also against a pod's own address: not the mesh)
+GET() { X client sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 5 $1 80"; }
+export -f K CID X GET
+export SOCKET
+
+NSB=omesh-b NSC=omesh-c
+# B and C: OUTPOST_GATEWAY_* for a gateway instance in a namespace ($1: b or c)
+gwenv() { local n=2; [ "$1" = c ] && n=3; echo "OUTPOST_GATEWAY_INSTANCE=gw-$1 OUTPOST_GATEWAY_NAME=e2e-mesh-$1 OUTPOST_GATEWAY_SSH_PORT=61${n}02 OUTPOST_GATEWAY_MQTT_PORT=61${n}83 OUTPOST_CONSOLE_PORT=61${n}44 OUTPOST_NO_AUTOJOIN=1"; }
+GWN() { local which="$1"; shift; ip netns exec "omesh-$which" env $(gwenv "$which") "$OUT" shell gateway "$@" 2>&1; }
+export -f gwenv GWN
+export OUT NSB NSC
+
+cleanup() {
+  K delete pod web-1 web-2 client web-b --wait=false >/dev/null 2>&1 || true
+  for w in b c; do env $(gwenv $w) "$OUT" stop gateway >/dev/null 2>&1 || true; done
+  "$OUT" stop >/dev/null 2>&1 || true
+  [ -f "${OUTPOST_HOME:-/nonexistent}/httpd-b.pid" ] && kill "$(cat "$OUTPOST_HOME/httpd-b.pid")" 2>/dev/null
+  ip netns del "$NSB" >/dev/null 2>&1 || true
+  ip netns del "$NSC" >/dev/null 2>&1 || true
+  ip link del "$IFACE" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$OUTPOST_HOME"
+
+echo "== containerd"
+check "containerd's CRI socket $SOCKET exists (.ci/containerd start)" test -S "$SOCKET"
+check "no mesh interface on the host before the test" bash -c "! ip link show $IFACE"
+
+echo "== two network namespaces, B and C, each with a veth to the host and no route to each other"
+for w in b:231 c:232; do
+  ns=omesh-${w%%:*}; net=10.${w##*:}.0
+  ip netns add "$ns" && ip -n "$ns" link set lo up &&
+  ip link add "om${w%%:*}0" type veth peer name "om${w%%:*}1" && ip link set "om${w%%:*}1" netns "$ns" &&
+  ip addr add "$net.1/30" dev "om${w%%:*}0" && ip link set "om${w%%:*}0" up &&
+  ip -n "$ns" addr add "$net.2/30" dev "om${w%%:*}1" && ip -n "$ns" link set "om${w%%:*}1" up ||
+  { fail "network namespace $ns"; summary e2e; exit 1; }
+done
+check "C has no route to B" bash -c "! ip netns exec $NSC bash -c 'exec 3<>/dev/tcp/10.231.0.2/61006' 2>/dev/null"
+echo "== demo; mesh on the cloud, pods and mesh on the gateway"
+if "$OUT" demo >"$ROOT/karaf-assembly/target/e2e-mesh-demo.log" 2>&1; then pass "./outpost demo returns with the node Ready"; else
+  fail "./outpost demo returns with the node Ready" "$(tail -5 "$ROOT/karaf-assembly/target/e2e-mesh-demo.log")"; summary e2e; exit 1; fi
+printf 'socketPath = %s\nrequestTimeoutSeconds = 30\n' "$SOCKET" >"$OUTPOST_HOME/gateway/etc/io.outpost.runtime.cri.cfg"
+printf 'outsideNames = refuse\ntunnelPort = 61006\nrelayPort = 61007\n' >"$OUTPOST_HOME/gateway/etc/io.outpost.edge.mesh.cfg"
+printf 'port = 61007\n' >"$OUTPOST_HOME/cloud/etc/io.outpost.cloud.mesh.relay.cfg"
+check "feature:install outpost-cloud-mesh on the cloud" CL "feature:install outpost-cloud-mesh"
+check "feature:install outpost-pods outpost-mesh on the gateway (offline, from system/)" GW "feature:install outpost-pods outpost-mesh"
+wait_for 30 "the mesh made its interface with the DNS address" bash -c "ip -4 addr show dev $IFACE | grep -q 'inet 169.254.96.16/32'"
+
+echo "== pods and a Service"
+sed "s/nodeName: gateway-1/nodeName: $OUTPOST_GATEWAY_NAME/" "$ROOT/examples/mesh/web.yaml" | K apply --validate=false -f - >/dev/null
+check "kubectl apply -f examples/mesh/web.yaml" bash -c 'K get svc web >/dev/null && K get pod client >/dev/null'
+printf 'apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: default}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 80, targetPort: 8080}]\n' | K apply --validate=false -f - >/dev/null
+for p in web-1 web-2 client; do
+  wait_for 90 "pod $p Running and Ready" bash -c "[ \"\$(K get pod $p -o jsonpath='{.status.phase} {.status.conditions[?(@.type==\"Ready\")].status}')\" = 'Running True' ]"
+done
+IP="$(K get svc web -o jsonpath='{.spec.clusterIP}')"
+EMPTY_IP="$(K get svc empty -o jsonpath='{.spec.clusterIP}')"
+echo "     (web: ClusterIP $IP; empty: $EMPTY_IP)"
+wait_for 30 "the ClusterIPs are on $IFACE" bash -c "ip -4 addr show dev $IFACE | grep -q 'inet $IP/32' && ip -4 addr show dev $IFACE | grep -q 'inet $EMPTY_IP/32'"
+wait_for 30 "the gateway stored the Service and its slice" bash -c "grep -q 'proxying $IP:80/TCP' '$OUTPOST_HOME/gateway/data/log/karaf.log'"
+
+echo "== from the client pod"
+wait_for 20 "nslookup web (short name, search domains) answers the ClusterIP" bash -c "X client nslookup web 2>&1 | grep -A3 'Name:' | grep -q '$IP'"
+check "nslookup web.default.svc.cluster.local answers the ClusterIP" bash -c "X client nslookup web.default.svc.cluster.local 2>&1 | grep -A3 'Name:' | grep -q '$IP'"
+check "a name outside the cluster is refused (outsideNames=refuse)" bash -c "X client nslookup example.org 2>&1 | grep -qi 'refused\|can.t resolve\|server can.t find'"
+check "GET http://web/ (nc to the short name) answers through the mesh" bash -c "GET web | grep -q 'hello from web-'"
+answers="$(for i in 1 2 3 4 5 6; do GET web.default.svc.cluster.local 2>&1 | grep hello; done | sort | uniq -c)"
+echo "$answers" | sed 's/^/     /'
+check "round robin: both pods answer, three times each" bash -c "grep -q '3 hello from web-1' <<<'$answers' && grep -q '3 hello from web-2' <<<'$answers'"
+check "a Service without endpoints is refused at once (no hang)" bash -c \
+  "s=\$(date +%s%N); out=\$(X client nc -w 10 empty 80 </dev/null 2>&1); e=\$(( (\$(date +%s%N) - s) / 1000000 )); echo \"\$out (\$e ms)\"; grep -qi refused <<<\"\$out\""
+
+echo "== an endpoint that goes gets no more traffic"
+K delete pod web-1 --wait=false >/dev/null 2>&1
+wait_for 30 "web-1 is gone" bash -c '! K get pod web-1 >/dev/null 2>&1'
+check "six calls: all answered by web-2" bash -c \
+  "[ \"\$(for i in 1 2 3 4 5 6; do GET web 2>&1 | grep hello; done | sort | uniq -c | sed 's/^ *//')\" = '6 hello from web-2' ]"
+
+
+echo "== gateways B and C in their namespaces"
+for w in b c; do
+  n=231; [ $w = c ] && n=232
+  TOKEN="$("$OUT" token 2>/dev/null | grep -Eo '^[0-9a-f]{64}\.[A-Za-z0-9_.-]+' | head -1)"
+  if ip netns exec "omesh-$w" env $(gwenv $w) "$OUT" start gateway >"$ROOT/karaf-assembly/target/e2e-mesh-gw-$w.log" 2>&1; then
+    pass "gateway $w starts in its namespace"; else fail "gateway $w starts in its namespace" "$(tail -3 "$ROOT/karaf-assembly/target/e2e-mesh-gw-$w.log")"; fi
+  printf 'outsideNames = refuse\ntunnelPort = 61006\nrelayPort = 61007\n' >"$OUTPOST_HOME/gw-$w/etc/io.outpost.edge.mesh.cfg"
+  wait_for 90 "gateway $w's shell answers" bash -c "GWN $w 'feature:list -i' | grep -q outpost-edge"
+  check "gateway $w joins the cloud at 10.$n.0.1" GWN $w "outpost:join 10.$n.0.1:61002 $TOKEN"
+  check "feature:install outpost-mesh on gateway $w" GWN $w "feature:install outpost-mesh"
+done
+for w in b c; do
+  wait_for 60 "node e2e-mesh-$w is Ready" bash -c "[ \"\$(K get node e2e-mesh-$w -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+done
+check "node e2e-mesh-b's InternalIP is its namespace's address" bash -c "K get node e2e-mesh-b -o jsonpath='{.status.addresses}' | grep -q 10.231.0.2"
+
+echo "== a stand-in pod on gateway B, a Service for it"
+mkdir -p "$OUTPOST_HOME/www-b" && echo "hello from web-b" >"$OUTPOST_HOME/www-b/index.html"
+ip netns exec "$NSB" /bin/busybox httpd -f -p 10.231.0.2:8080 -h "$OUTPOST_HOME/www-b" & echo $! >"$OUTPOST_HOME/httpd-b.pid"
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: web-b, namespace: default, labels: {app: web-b}}\nspec:\n  nodeName: e2e-mesh-b\n  containers: [{name: httpd, image: outpost.local/busybox:1.0}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web-b, namespace: default}\nspec:\n  selector: {app: web-b}\n  ports: [{port: 80, targetPort: 8080}]\n' \
+  | K apply --validate=false -f - >/dev/null
+check "the test writes web-b's status as B's kubelet would (Running, Ready, podIP 10.231.0.2)" K patch pod web-b --subresource=status --type=merge \
+  -p '{"status":{"phase":"Running","podIP":"10.231.0.2","podIPs":[{"ip":"10.231.0.2"}],"conditions":[{"type":"Ready","status":"True"}]}}'
+BIP="$(K get svc web-b -o jsonpath='{.spec.clusterIP}')"
+wait_for 30 "the first gateway proxies web-b ($BIP)" bash -c "grep -q 'proxying $BIP:80/TCP' '$OUTPOST_HOME/gateway/data/log/karaf.log'"
+wait_for 20 "from the client pod, GET http://web-b/ answers through the direct tunnel to B" bash -c "GET web-b | grep -q 'hello from web-b'"
+wait_for 30 "gateway C has web-b's ClusterIP on its mesh interface" bash -c "ip -n $NSC -4 addr show dev $IFACE | grep -q 'inet $BIP/32'"
+check "in C, nslookup web-b.default.svc.cluster.local (C's DNS) answers the ClusterIP" bash -c \
+  "ip netns exec $NSC /bin/busybox nslookup web-b.default.svc.cluster.local 169.254.96.16 2>&1 | grep -A3 'Name:' | grep -q '$BIP'"
+wait_for 20 "in C, GET http://$BIP/ answers: C has no route to B, so through the cloud's relay" bash -c \
+  "printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec $NSC /bin/busybox nc -w 8 $BIP 80 | grep -q 'hello from web-b'"
+check "C still has no route to B's tunnel (so the answer came through the relay)" bash -c \
+  "! ip netns exec $NSC bash -c 'exec 3<>/dev/tcp/10.231.0.2/61006' 2>/dev/null"
+
+echo "== gateway B goes offline: its endpoint goes within seconds"
+env $(gwenv b) "$OUT" stop gateway >/dev/null 2>&1
+T0=$(date +%s)
+wait_for 20 "the client pod's connection to web-b is refused at once (no ready endpoint)" bash -c \
+  "out=\$(X client nc -w 5 web-b 80 </dev/null 2>&1); grep -qi refused <<<\"\$out\""
+echo "     (refused $(( $(date +%s) - T0 )) s after B stopped)"
+
+echo "== uninstall: nothing of the mesh stays on the host"
+check "feature:uninstall outpost-mesh" GW "feature:uninstall outpost-mesh"
+wait_for 15 "$IFACE is gone (with every address on it)" bash -c "! ip link show $IFACE"
+check "no error was logged by the mesh" bash -c "! grep -E 'ERROR.*(mesh|Mesh)' '$OUTPOST_HOME/gateway/data/log/karaf.log' '$OUTPOST_HOME/cloud/data/log/karaf.log'"
+
+summary e2e
