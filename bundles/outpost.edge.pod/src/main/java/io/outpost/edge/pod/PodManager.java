@@ -65,6 +65,21 @@ final class PodManager {
     private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
+    /**
+     * What this gateway offers pods: the node's allocatable resources (admission, {@code
+     * resourceFieldRef} without a limit) and its IP ({@code status.hostIP}).
+     *
+     * @param pods most pods at once
+     * @param milliCpu allocatable CPU in millicores
+     * @param memoryBytes allocatable memory in bytes
+     * @param hostIp the node's InternalIP, or empty
+     */
+    record Capacity(int pods, long milliCpu, long memoryBytes, String hostIp) {
+        static Capacity ofThisMachine() {
+            return new Capacity(110, Runtime.getRuntime().availableProcessors() * 1000L, 1L << 40, "");
+        }
+    }
+
     /** Where statuses go; returns false when the cloud is not reachable now. */
     interface Upstream {
         boolean send(Message m);
@@ -83,6 +98,7 @@ final class PodManager {
     private final ContainerRuntime runtime;
     private final Upstream upstream;
     private final Clock clock;
+    private final Capacity capacity;
     private final Map<String, Backoff> backoffs = new HashMap<>();
     private final Map<String, Sent> sent = new HashMap<>();
     private final Map<String, ObjectNode> lastStatus = new HashMap<>();
@@ -92,6 +108,11 @@ final class PodManager {
     private volatile boolean resend;
 
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock) {
+        this(store, runtime, upstream, clock, Capacity.ofThisMachine());
+    }
+
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity) {
+        this.capacity = capacity;
         this.store = store;
         this.runtime = runtime;
         this.upstream = upstream;
@@ -112,6 +133,9 @@ final class PodManager {
         Resource r = Resource.parse(m.resource());
         if (POD_LIST.equals(r.type())) {
             return retainOnly(m);
+        }
+        if (ResourceTypes.CONFIGMAP.equals(r.type()) || ResourceTypes.SECRET.equals(r.type())) {
+            return acceptObject(r, m);
         }
         if (r.namespace().isEmpty() || r.name().isEmpty() || !ResourceTypes.POD.equals(r.type())) {
             throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/pod/<name>");
@@ -163,6 +187,86 @@ final class PodManager {
     }
 
     /**
+     * Stores a ConfigMap or Secret ({@code insert|update|delete <ns>/configmap|secret/<name>}, the
+     * object as content) that pods of this gateway use.
+     */
+    private boolean acceptObject(Resource r, Message m) {
+        String kind = r.type();
+        if (r.namespace().isEmpty() || r.name().isEmpty()) {
+            throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/" + kind + "/<name>");
+        }
+        String key = r.namespace() + "/" + r.name();
+        switch (m.operation()) {
+            case Operations.INSERT, Operations.UPDATE -> {
+                JsonNode obj = m.content();
+                if (!obj.isObject()) {
+                    throw new IllegalArgumentException("a " + kind + " " + m.operation() + " must carry the object as content");
+                }
+                JsonNode meta = obj.path("metadata");
+                if (!key.equals(meta.path("namespace").asText() + "/" + meta.path("name").asText())) {
+                    throw new IllegalArgumentException("resource " + m.resource() + " names another object than its content ("
+                            + meta.path("namespace").asText() + "/" + meta.path("name").asText() + ")");
+                }
+                long size = PodSpecs.dataSize(obj, ResourceTypes.SECRET.equals(kind));
+                if (size > PodSpecs.MAX_DATA_BYTES) {
+                    throw new IllegalArgumentException(kind + " " + key + " holds " + size + " bytes of data; at most "
+                            + PodSpecs.MAX_DATA_BYTES + " (1 MiB, as in Kubernetes): split it or mount the data another way");
+                }
+                Optional<StoredObject> old = store.get(kind, key);
+                if (old.isPresent() && old.get().value().path("metadata").path("uid").equals(meta.path("uid"))
+                        && olderOrSame(m.resourceVersion(), old.get().resourceVersion())) {
+                    return false;
+                }
+                store.put(kind, key, obj, m.resourceVersion());
+                return true;
+            }
+            case Operations.DELETE -> {
+                return store.delete(kind, key);
+            }
+            default -> throw new IllegalArgumentException("operation '" + m.operation() + "' on " + kind + "s is not supported; use insert, update or delete");
+        }
+    }
+
+    /** ConfigMaps and Secrets from the store, for the pods' environment and volumes. */
+    private final PodSpecs.Sources sources = new PodSpecs.Sources() {
+        @Override
+        public JsonNode configMap(String namespace, String name) {
+            return store.get(ResourceTypes.CONFIGMAP, namespace + "/" + name).map(StoredObject::value).orElse(null);
+        }
+
+        @Override
+        public JsonNode secret(String namespace, String name) {
+            return store.get(ResourceTypes.SECRET, namespace + "/" + name).map(StoredObject::value).orElse(null);
+        }
+
+        @Override
+        public long allocatableMilliCpu() {
+            return capacity.milliCpu();
+        }
+
+        @Override
+        public long allocatableMemory() {
+            return capacity.memoryBytes();
+        }
+    };
+
+    /** Drops ConfigMaps and Secrets no stored pod refers to any more (after the cloud's pod list). */
+    private void collectObjects() {
+        Set<String> used = new HashSet<>();
+        for (StoredObject o : store.list(KIND)) {
+            used.addAll(PodSpecs.references(o.value()));
+        }
+        for (String kind : List.of(ResourceTypes.CONFIGMAP, ResourceTypes.SECRET)) {
+            for (StoredObject o : store.list(kind)) {
+                if (!used.contains(kind + "/" + o.key())) {
+                    LOG.info("{} {} is no longer used by a pod of this gateway: removed", kind, o.key());
+                    store.delete(kind, o.key());
+                }
+            }
+        }
+    }
+
+    /**
      * The cloud's list of every pod bound to this node ({@code update _/podlist}, content {@code
      * [{namespace, name, uid}]}), sent after its inserts on connect: a stored pod it does not
      * name was deleted while the gateway was away, and is stopped like a delete from the cloud.
@@ -193,6 +297,7 @@ final class PodManager {
                 changed = true;
             }
         }
+        collectObjects();
         return changed;
     }
 
@@ -408,7 +513,12 @@ final class PodManager {
                 return new Waiting("ErrImagePull", e.getMessage());
             }
         }
-        ContainerConfig config = PodSpecs.container(pod, c, attempt, podIp);
+        ContainerConfig config;
+        try {
+            config = PodSpecs.container(pod, c, attempt, podIp, sources, List.of());
+        } catch (PodSpecs.ConfigError e) {
+            return new Waiting("CreateContainerConfigError", e.getMessage());
+        }
         String id;
         try {
             id = runtime.createContainer(sandboxId, config, sandboxConfig);

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = {MessageHandler.class, LinkListener.class}, immediate = true,
         property = {MessageHandler.GROUP + "=" + Groups.RESOURCE, MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.POD,
-                MessageHandler.RESOURCE_TYPE + "=" + PodManager.POD_LIST})
+                MessageHandler.RESOURCE_TYPE + "=" + PodManager.POD_LIST,
+                MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.CONFIGMAP, MessageHandler.RESOURCE_TYPE + "=" + ResourceTypes.SECRET})
 public class PodManagerComponent implements MessageHandler, LinkListener {
     private static final Logger LOG = LoggerFactory.getLogger(PodManagerComponent.class);
     private static final long PERIOD_SECONDS = 2;

@@ -81,7 +81,7 @@ class PodManagerTest {
         ObjectNode p = (ObjectNode) JSON.readTree(("{'apiVersion':'v1','kind':'Pod','metadata':{'namespace':'default','name':'" + name
                 + "','uid':'uid-" + name + "','resourceVersion':'5'},'spec':{'nodeName':'gw1','restartPolicy':'" + policy
                 + "','terminationGracePeriodSeconds':7,'containers':[{'name':'main','image':'outpost.local/busybox:1.0',"
-                + "'env':[{'name':'GREETING','value':'hello'},{'name':'FROM_CM','valueFrom':{'configMapKeyRef':{'name':'x','key':'y'}}}],"
+                + "'env':[{'name':'GREETING','value':'hello'},{'name':'FROM_CM','valueFrom':{'configMapKeyRef':{'name':'x','key':'y','optional':true}}}],"
                 + "'resources':{'limits':{'cpu':'500m','memory':'64Mi'}}}]}}").replace('\'', '"'));
         ObjectNode c = (ObjectNode) p.path("spec").path("containers").get(0);
         c.putArray("command").add(command.length > 0 ? command[0] : "sleep");
@@ -390,5 +390,61 @@ class PodManagerTest {
         assertEquals(List.of(new ContainerConfig.EnvVar("POD", "web"), new ContainerConfig.EnvVar("NS", "default"),
                 new ContainerConfig.EnvVar("NODE", "gw1"), new ContainerConfig.EnvVar("IP", ip),
                 new ContainerConfig.EnvVar("APP", "demo")), cfg.env());
+    }
+
+    static Message object(String op, String kind, String name, String rv, String dataJson) throws Exception {
+        ObjectNode o = (ObjectNode) JSON.readTree(("{'apiVersion':'v1','kind':'" + ("secret".equals(kind) ? "Secret" : "ConfigMap")
+                + "','metadata':{'namespace':'default','name':'" + name + "','uid':'uid-" + kind + "-" + name + "','resourceVersion':'" + rv
+                + "'},'data':" + dataJson + "}").replace('\'', '"'));
+        return Message.builder().source("edgecontroller").group("resource").operation(op).resource("default/" + kind + "/" + name)
+                .resourceVersion(rv).content(o).build();
+    }
+
+    @Test
+    void configMapsAndSecretsFillTheEnvironmentAndAMissingOneKeepsTheContainerWaiting() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        var env = c.putArray("env");
+        env.addObject().put("name", "COLOR").putObject("valueFrom").putObject("configMapKeyRef").put("name", "settings").put("key", "color");
+        env.addObject().put("name", "PASSWORD").putObject("valueFrom").putObject("secretKeyRef").put("name", "creds").put("key", "password");
+        env.addObject().put("name", "MSG").put("value", "$(COLOR) and $$(COLOR)");
+        env.addObject().put("name", "OPT").putObject("valueFrom").putObject("secretKeyRef").put("name", "nope").put("key", "k").put("optional", true);
+        env.addObject().put("name", "MEM").putObject("valueFrom").putObject("resourceFieldRef").put("resource", "limits.memory").put("divisor", "1Mi");
+        c.putArray("envFrom").addObject().put("prefix", "S_").putObject("configMapRef").put("name", "settings");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
+        assertEquals("CreateContainerConfigError", waiting.path("reason").asText());
+        assertEquals("configmap \"settings\" not found", waiting.path("message").asText());
+        assertEquals("Pending", lastStatus("web").path("phase").asText());
+
+        manager.accept("gw1", object("insert", "configmap", "settings", "7", "{'color':'blue','bad key':'x'}"));
+        manager.reconcile();
+        assertEquals("secret \"creds\" not found", lastStatus("web").at("/containerStatuses/0/state/waiting/message").asText());
+        manager.accept("gw1", object("insert", "secret", "creds", "8", "{'user':'YWRtaW4='}"));
+        manager.reconcile();
+        assertEquals("couldn't find key password in Secret default/creds",
+                lastStatus("web").at("/containerStatuses/0/state/waiting/message").asText());
+        manager.accept("gw1", object("update", "secret", "creds", "9", "{'password':'czNjcjN0'}"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        ContainerConfig cfg = runtime.configs.get(runtime.running("main").id());
+        assertEquals(List.of(new ContainerConfig.EnvVar("S_color", "blue"), new ContainerConfig.EnvVar("COLOR", "blue"),
+                new ContainerConfig.EnvVar("PASSWORD", "s3cr3t"), new ContainerConfig.EnvVar("MSG", "blue and $(COLOR)"),
+                new ContainerConfig.EnvVar("MEM", "64")), cfg.env());
+        assertTrue(store.get("secret", "default/creds").isPresent(), "kept in the meta store");
+    }
+
+    @Test
+    void configMapsOverTheCapAreRefusedAndUnusedOnesAreDroppedWithThePodList() throws Exception {
+        String big = "{'k':'" + "x".repeat(PodSpecs.MAX_DATA_BYTES) + "'}";
+        var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1", object("insert", "configmap", "big", "1", big)));
+        assertTrue(e.getMessage().contains("at most 1048576"), e.getMessage());
+        assertFalse(store.get("configmap", "default/big").isPresent());
+        manager.accept("gw1", object("insert", "configmap", "old", "1", "{'a':'b'}"));
+        assertFalse(manager.accept("gw1", object("insert", "configmap", "old", "1", "{'a':'c'}")), "same resourceVersion: ignored");
+        manager.accept("gw1", Message.builder().source("edgecontroller").group("resource").operation("update").resource("_/podlist")
+                .content(JSON.createArrayNode()).build());
+        assertFalse(store.get("configmap", "default/old").isPresent(), "no pod uses it");
     }
 }
