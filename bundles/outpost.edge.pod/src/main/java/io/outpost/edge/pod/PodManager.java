@@ -94,11 +94,16 @@ final class PodManager {
     private record Waiting(String reason, String message) {
     }
 
+    /** What starting a container of a pod needs: its sandbox, and its volumes or why they failed. */
+    private record Sandbox(String id, PodSandboxConfig config, String ip, Map<String, java.nio.file.Path> volumes, String volumeError) {
+    }
+
     private final MetaStore store;
     private final ContainerRuntime runtime;
     private final Upstream upstream;
     private final Clock clock;
     private final Capacity capacity;
+    private final PodVolumes volumes;
     private final Map<String, Backoff> backoffs = new HashMap<>();
     private final Map<String, Sent> sent = new HashMap<>();
     private final Map<String, ObjectNode> lastStatus = new HashMap<>();
@@ -108,11 +113,17 @@ final class PodManager {
     private volatile boolean resend;
 
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock) {
-        this(store, runtime, upstream, clock, Capacity.ofThisMachine());
+        this(store, runtime, upstream, clock, Capacity.ofThisMachine(),
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "outpost-pods"));
     }
 
-    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity) {
+    /**
+     * @param volumesRoot where pods' volume folders are made (containerd must see the same paths)
+     */
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
+            java.nio.file.Path volumesRoot) {
         this.capacity = capacity;
+        this.volumes = new PodVolumes(volumesRoot);
         this.store = store;
         this.runtime = runtime;
         this.upstream = upstream;
@@ -355,6 +366,7 @@ final class PodManager {
             if (uid != null && !uids.contains(uid)) {
                 LOG.info("removing sandbox {} of pod {}/{}: this gateway no longer has the pod", sb.id(), sb.namespace(), sb.name());
                 stopSandbox(sb.id(), Duration.ZERO);
+                volumes.tearDown(uid);
                 forget(uid);
             }
         }
@@ -392,6 +404,16 @@ final class PodManager {
             ready = runtime.podSandboxStatus(ready.id());
         }
         PodSandboxConfig sandboxConfig = PodSpecs.sandbox(pod, ready.attempt());
+        Map<String, java.nio.file.Path> vols = Map.of();
+        String volumeError = null;
+        try {
+            vols = volumes.setUp(pod, sources); // also refreshes ConfigMap/Secret files of running containers
+        } catch (PodVolumes.VolumeError e) {
+            volumeError = e.getMessage();
+        } catch (RuntimeException e) {
+            volumeError = "volumes of pod " + PodSpecs.key(pod) + " could not be set up: " + e;
+        }
+        Sandbox sb = new Sandbox(ready.id(), sandboxConfig, ready.ip(), vols, volumeError);
         List<ContainerStatus> existing = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid));
         String policy = pod.path("spec").path("restartPolicy").asText("Always");
         ArrayNode statuses = F.arrayNode();
@@ -408,7 +430,7 @@ final class PodManager {
             ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
             Waiting waiting = null;
             if (latest == null) {
-                waiting = start(pod, c, ready.id(), sandboxConfig, 0, ready.ip());
+                waiting = start(pod, c, sb, 0);
             } else if (latest.state() == ContainerStatus.State.RUNNING) {
                 if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
                     backoffs.remove(uid + "/" + name);
@@ -430,7 +452,7 @@ final class PodManager {
                     LOG.info("pod {}: restarting container {} (exit code {}, restart {})", PodSpecs.key(pod), name,
                             latest.exitCode(), latest.attempt() + 1);
                     previous = latest;
-                    waiting = start(pod, c, ready.id(), sandboxConfig, latest.attempt() + 1, ready.ip());
+                    waiting = start(pod, c, sb, latest.attempt() + 1);
                 }
             }
             // Read again what start changed.
@@ -493,7 +515,10 @@ final class PodManager {
     }
 
     /** Makes sure the image is there, then creates and starts the container; says why it waits when it cannot. */
-    private Waiting start(JsonNode pod, JsonNode c, String sandboxId, PodSandboxConfig sandboxConfig, int attempt, String podIp) {
+    private Waiting start(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
+        if (sb.volumeError() != null) {
+            return new Waiting("FailedMount", sb.volumeError());
+        }
         String image = c.path("image").asText();
         String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
         if (runtime.imageStatus(image) == null) {
@@ -515,13 +540,15 @@ final class PodManager {
         }
         ContainerConfig config;
         try {
-            config = PodSpecs.container(pod, c, attempt, podIp, sources, List.of());
+            config = PodSpecs.container(pod, c, attempt, sb.ip(), sources, PodVolumes.mounts(pod, c, sb.volumes()));
         } catch (PodSpecs.ConfigError e) {
             return new Waiting("CreateContainerConfigError", e.getMessage());
+        } catch (PodVolumes.VolumeError e) {
+            return new Waiting("FailedMount", e.getMessage());
         }
         String id;
         try {
-            id = runtime.createContainer(sandboxId, config, sandboxConfig);
+            id = runtime.createContainer(sb.id(), config, sb.config());
         } catch (ContainerRuntimeException e) {
             if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
                 throw e;
@@ -672,6 +699,7 @@ final class PodManager {
         }
         String uid = PodSpecs.uid(pod);
         store.delete(KIND, PodSpecs.key(pod));
+        volumes.tearDown(uid);
         forget(uid);
         LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
         if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {

@@ -69,7 +69,8 @@ class PodManagerTest {
     }
 
     private PodManager newManager() {
-        return new PodManager(store, runtime, m -> online && upstream.add(m), clock);
+        return new PodManager(store, runtime, m -> online && upstream.add(m), clock,
+                new PodManager.Capacity(110, 4000, 8L << 30, "192.0.2.10"), dir.resolve("pods"));
     }
 
     @AfterEach
@@ -446,5 +447,82 @@ class PodManagerTest {
         manager.accept("gw1", Message.builder().source("edgecontroller").group("resource").operation("update").resource("_/podlist")
                 .content(JSON.createArrayNode()).build());
         assertFalse(store.get("configmap", "default/old").isPresent(), "no pod uses it");
+    }
+
+    @Test
+    void volumesAreMountedAndAnEditedConfigMapChangesTheFileAtomically() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        var vols = ((ObjectNode) p.get("spec")).putArray("volumes");
+        ObjectNode cmv = vols.addObject().put("name", "config");
+        cmv.putObject("configMap").put("name", "settings").put("defaultMode", 0600).putArray("items").addObject()
+                .put("key", "color").put("path", "conf/color.txt");
+        vols.addObject().put("name", "creds").putObject("secret").put("secretName", "creds");
+        vols.addObject().put("name", "scratch").putObject("emptyDir");
+        vols.addObject().put("name", "host").putObject("hostPath").put("path", dir.resolve("host/data").toString()).put("type", "DirectoryOrCreate");
+        var mounts = ((ObjectNode) p.at("/spec/containers/0")).putArray("volumeMounts");
+        mounts.addObject().put("name", "config").put("mountPath", "/etc/app");
+        mounts.addObject().put("name", "creds").put("mountPath", "/etc/creds");
+        mounts.addObject().put("name", "scratch").put("mountPath", "/tmp/scratch");
+        mounts.addObject().put("name", "host").put("mountPath", "/data").put("readOnly", true);
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
+        assertEquals("FailedMount", waiting.path("reason").asText());
+        assertEquals("MountVolume.SetUp failed for volume \"config\": configmap \"settings\" not found", waiting.path("message").asText());
+
+        manager.accept("gw1", object("insert", "configmap", "settings", "7", "{'color':'blue','other':'x'}"));
+        manager.accept("gw1", object("insert", "secret", "creds", "8", "{'password':'czNjcjN0'}"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        ContainerConfig cfg = runtime.configs.get(runtime.running("main").id());
+        Path podDir = dir.resolve("pods/uid-web/volumes");
+        Path cm = podDir.resolve("kubernetes.io~configmap/config");
+        assertEquals(List.of(new ContainerConfig.Mount("/etc/app", cm.toString(), true),
+                new ContainerConfig.Mount("/etc/creds", podDir.resolve("kubernetes.io~secret/creds").toString(), true),
+                new ContainerConfig.Mount("/tmp/scratch", podDir.resolve("kubernetes.io~empty-dir/scratch").toString(), false),
+                new ContainerConfig.Mount("/data", dir.resolve("host/data").toString(), true)), cfg.mounts());
+        Path file = cm.resolve("conf/color.txt");
+        assertEquals("blue", java.nio.file.Files.readString(file));
+        assertFalse(java.nio.file.Files.exists(cm.resolve("other")), "only the listed item");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file)));
+        assertTrue(java.nio.file.Files.isSymbolicLink(cm.resolve("conf")) && java.nio.file.Files.isSymbolicLink(cm.resolve("..data")));
+        assertEquals("s3cr3t", java.nio.file.Files.readString(podDir.resolve("kubernetes.io~secret/creds/password")));
+        assertTrue(java.nio.file.Files.isDirectory(dir.resolve("host/data")));
+
+        String before = java.nio.file.Files.readSymbolicLink(cm.resolve("..data")).toString();
+        manager.accept("gw1", object("update", "configmap", "settings", "9", "{'color':'green'}"));
+        manager.reconcile();
+        assertEquals("green", java.nio.file.Files.readString(file), "the running container sees the edit");
+        assertFalse(before.equals(java.nio.file.Files.readSymbolicLink(cm.resolve("..data")).toString()), "..data was swapped");
+        try (var entries = java.nio.file.Files.list(cm)) {
+            assertEquals(3, entries.count(), "..data, one timestamped folder, conf: the old folder is gone");
+        }
+        assertEquals(runtime.running("main").id(), runtime.running("main").id());
+        assertEquals(0, lastStatus("web").at("/containerStatuses/0/restartCount").asInt(), "no restart for an edit");
+
+        manager.accept("gw1", msg("delete", p, "6"));
+        manager.reconcile();
+        assertFalse(java.nio.file.Files.exists(dir.resolve("pods/uid-web")), "the pod's folder goes with it");
+        assertTrue(java.nio.file.Files.isDirectory(dir.resolve("host/data")), "a hostPath stays");
+    }
+
+    @Test
+    void invalidVolumesKeepThePodPendingWithAClearReason() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ((ObjectNode) p.get("spec")).putArray("volumes").addObject().put("name", "claim").putObject("persistentVolumeClaim").put("claimName", "x");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
+        assertEquals("FailedMount", waiting.path("reason").asText());
+        assertTrue(waiting.path("message").asText().contains("type 'persistentVolumeClaim' is not supported"), waiting.toString());
+        assertEquals("Pending", lastStatus("web").path("phase").asText());
+
+        ObjectNode q = pod("web2", "Always");
+        ((ObjectNode) q.get("spec")).putArray("volumes").addObject().put("name", "h").putObject("hostPath").put("path", "/nonexistent/x").put("type", "Directory");
+        ((ObjectNode) q.at("/spec/containers/0")).putArray("volumeMounts").addObject().put("name", "h").put("mountPath", "/h");
+        manager.accept("gw1", msg("insert", q, "5"));
+        manager.reconcile();
+        assertEquals("hostPath type check failed for volume \"h\": /nonexistent/x is not a directory",
+                lastStatus("web2").at("/containerStatuses/0/state/waiting/message").asText());
     }
 }
