@@ -104,6 +104,15 @@ final class PodManager {
     private final Clock clock;
     private final Capacity capacity;
     private final PodVolumes volumes;
+    private final java.util.concurrent.Executor work;
+    private final Runnable changed;
+    private final Probes probes;
+    private final Admission admission;
+    /** Pods whose stop task runs, by uid. */
+    private final Set<String> stopping = new HashSet<>();
+    /** Pulls that run, and the errors of those that failed (read once by the next pass). */
+    private final Set<String> pulling = new HashSet<>();
+    private final Map<String, String> pullErrors = new HashMap<>();
     private final Map<String, Backoff> backoffs = new HashMap<>();
     private final Map<String, Sent> sent = new HashMap<>();
     private final Map<String, ObjectNode> lastStatus = new HashMap<>();
@@ -122,7 +131,21 @@ final class PodManager {
      */
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
             java.nio.file.Path volumesRoot) {
+        this(store, runtime, upstream, clock, capacity, volumesRoot, Runnable::run, () -> { });
+    }
+
+    /**
+     * @param work runs what blocks for long — pulls, graceful stops, probes — so one slow pod
+     *     does not hold the others; {@code Runnable::run} runs them in the pass (tests)
+     * @param changed called when such a task finished, to ask for a pass soon
+     */
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
+            java.nio.file.Path volumesRoot, java.util.concurrent.Executor work, Runnable changed) {
         this.capacity = capacity;
+        this.work = work;
+        this.changed = changed;
+        this.probes = new Probes(runtime, clock, work, changed);
+        this.admission = new Admission(store, capacity);
         this.volumes = new PodVolumes(volumesRoot);
         this.store = store;
         this.runtime = runtime;
@@ -374,9 +397,19 @@ final class PodManager {
 
     private void reconcile(JsonNode pod) {
         String uid = PodSpecs.uid(pod);
+        if (stopping.contains(uid)) {
+            return; // its stop runs as a task of its own
+        }
         List<PodSandboxStatus> sandboxes = runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_UID, uid));
         if (pod.path("metadata").has("deletionTimestamp")) {
             terminate(pod, sandboxes);
+            return;
+        }
+        Admission.Verdict verdict = admission.admit(pod);
+        if (!verdict.admitted()) {
+            ObjectNode status = F.objectNode().put("phase", "Failed").put("reason", verdict.reason()).put("message", verdict.message());
+            putHostIp(status);
+            report(pod, status);
             return;
         }
         PodSandboxStatus ready = sandboxes.stream().filter(s -> s.state() == PodSandboxStatus.State.READY)
@@ -416,6 +449,32 @@ final class PodManager {
         Sandbox sb = new Sandbox(ready.id(), sandboxConfig, ready.ip(), vols, volumeError);
         List<ContainerStatus> existing = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid));
         String policy = pod.path("spec").path("restartPolicy").asText("Always");
+
+        // Init containers, in order, each to completion before the next; app containers after all.
+        ArrayNode initStatuses = F.arrayNode();
+        List<String> incomplete = new ArrayList<>();
+        boolean initialized = true;
+        boolean initFailed = false;
+        for (JsonNode c : pod.path("spec").path("initContainers")) {
+            String name = c.path("name").asText();
+            if (!initialized) {
+                initStatuses.add(containerStatus(c, null, null, new Waiting("PodInitializing", ""), false, false, null));
+                incomplete.add(name);
+                continue;
+            }
+            // Init containers restart on failure unless the pod's policy is Never (the kubelet's rule).
+            Step step = step(pod, c, sb, existing, "Never".equals(policy) ? "Never" : "OnFailure", true);
+            initStatuses.add(containerStatus(c, step.current(), step.previous(), step.waiting(), false, false, step.killedFor()));
+            boolean done = step.waiting() == null && step.current() != null && step.current().state() == ContainerStatus.State.EXITED
+                    && step.current().exitCode() == 0;
+            if (!done) {
+                initialized = false;
+                incomplete.add(name);
+                initFailed |= step.waiting() == null && step.current() != null && step.current().state() == ContainerStatus.State.EXITED
+                        && "Never".equals(policy);
+            }
+        }
+
         ArrayNode statuses = F.arrayNode();
         List<String> notReady = new ArrayList<>();
         boolean anyRunning = false;
@@ -424,66 +483,41 @@ final class PodManager {
         boolean allSucceeded = true;
         for (JsonNode c : pod.path("spec").path("containers")) {
             String name = c.path("name").asText();
-            List<ContainerStatus> mine = existing.stream().filter(s -> name.equals(s.labels().get(PodSpecs.LABEL_CONTAINER)))
-                    .sorted(Comparator.comparingInt(ContainerStatus::attempt)).toList();
-            ContainerStatus latest = mine.isEmpty() ? null : runtime.containerStatus(mine.get(mine.size() - 1).id());
-            ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
-            Waiting waiting = null;
-            if (latest == null) {
-                waiting = start(pod, c, sb, 0);
-            } else if (latest.state() == ContainerStatus.State.RUNNING) {
-                if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
-                    backoffs.remove(uid + "/" + name);
-                }
-            } else if (latest.state() == ContainerStatus.State.CREATED) {
-                waiting = startCreated(pod, c, latest);
-            } else if (latest.state() != ContainerStatus.State.RUNNING && restarts(policy, latest.exitCode())) {
-                String bk = uid + "/" + name;
-                Backoff b = backoffs.get(bk);
-                if (b != null && now().isBefore(b.next())) {
-                    waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
-                            + name + " pod=" + PodSpecs.key(pod));
-                } else {
-                    Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
-                    backoffs.put(bk, new Backoff(delay, now().plus(delay)));
-                    for (ContainerStatus older : mine.subList(0, mine.size() - 1)) {
-                        runtime.removeContainer(older.id()); // keep only the last run, for lastState
-                    }
-                    LOG.info("pod {}: restarting container {} (exit code {}, restart {})", PodSpecs.key(pod), name,
-                            latest.exitCode(), latest.attempt() + 1);
-                    previous = latest;
-                    waiting = start(pod, c, sb, latest.attempt() + 1);
-                }
+            if (!initialized) {
+                statuses.add(containerStatus(c, null, null, new Waiting("PodInitializing", ""), false, false, null));
+                notReady.add(name);
+                allTerminated = false;
+                continue;
             }
-            // Read again what start changed.
-            List<ContainerStatus> now = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid, PodSpecs.LABEL_CONTAINER, name));
-            ContainerStatus current = now.stream().max(Comparator.comparingInt(ContainerStatus::attempt))
-                    .map(s -> runtime.containerStatus(s.id())).orElse(null);
-            if (current != null && previous != null && current.id().equals(previous.id())) {
-                previous = null;
-            }
-            ObjectNode st = containerStatus(c, current, previous, waiting);
-            statuses.add(st);
-            boolean running = current != null && current.state() == ContainerStatus.State.RUNNING && waiting == null;
+            Step step = step(pod, c, sb, existing, policy, false);
+            ContainerStatus current = step.current();
+            boolean running = current != null && current.state() == ContainerStatus.State.RUNNING && step.waiting() == null;
+            boolean started = running && probes.started(current.id(), c);
+            boolean isReady = started && probes.ready(current.id(), c);
+            statuses.add(containerStatus(c, current, step.previous(), step.waiting(), started, isReady, step.killedFor()));
             anyRunning |= running;
-            anyStarted |= current != null && current.startedAt() != null || previous != null;
-            boolean terminated = waiting == null && current != null && current.state() == ContainerStatus.State.EXITED;
+            anyStarted |= current != null && current.startedAt() != null || step.previous() != null;
+            boolean terminated = step.waiting() == null && current != null && current.state() == ContainerStatus.State.EXITED;
             allTerminated &= terminated;
             allSucceeded &= terminated && current.exitCode() == 0;
-            if (!running) {
+            if (!isReady) {
                 notReady.add(name);
             }
         }
         String phase;
-        if (allTerminated && ("Never".equals(policy) || "OnFailure".equals(policy) && allSucceeded)) {
+        if (initFailed) {
+            phase = "Failed";
+            terminal.add(uid);
+        } else if (initialized && allTerminated && ("Never".equals(policy) || "OnFailure".equals(policy) && allSucceeded)) {
             phase = allSucceeded ? "Succeeded" : "Failed";
-            terminal.add(PodSpecs.uid(pod));
-        } else if (anyRunning || anyStarted) {
+            terminal.add(uid);
+        } else if (initialized && (anyRunning || anyStarted)) {
             phase = "Running";
         } else {
             phase = "Pending";
         }
         ObjectNode status = F.objectNode().put("phase", phase);
+        putHostIp(status);
         ObjectNode previousStatus = lastStatus.get(uid);
         String startTime = previousStatus != null && previousStatus.has("startTime") ? previousStatus.get("startTime").asText()
                 : seconds(ready.createdAt());
@@ -495,15 +529,84 @@ final class PodManager {
             ready.additionalIps().forEach(ip -> ips.addObject().put("ip", ip));
         }
         boolean containersReady = notReady.isEmpty();
-        String reason = "Succeeded".equals(phase) || "Failed".equals(phase) ? "PodCompleted" : "ContainersNotReady";
+        boolean completed = "Succeeded".equals(phase) || "Failed".equals(phase);
+        String reason = completed ? "PodCompleted" : "ContainersNotReady";
         String message = "containers with unready status: [" + String.join(" ", notReady) + "]";
         ArrayNode conditions = status.putArray("conditions");
         conditions.add(condition(uid, "PodScheduled", true, "", ""));
-        conditions.add(condition(uid, "Initialized", true, "", ""));
+        conditions.add(condition(uid, "Initialized", initialized || completed && !initFailed, initFailed ? "PodCompleted" : "ContainersNotInitialized",
+                "containers with incomplete status: [" + String.join(" ", incomplete) + "]"));
         conditions.add(condition(uid, "ContainersReady", containersReady, reason, message));
         conditions.add(condition(uid, "Ready", containersReady, reason, message));
+        if (!initStatuses.isEmpty()) {
+            status.set("initContainerStatuses", initStatuses);
+        }
         status.set("containerStatuses", statuses);
         report(pod, status);
+    }
+
+    private void putHostIp(ObjectNode status) {
+        if (!capacity.hostIp().isEmpty()) {
+            status.put("hostIP", capacity.hostIp());
+            status.putArray("hostIPs").addObject().put("ip", capacity.hostIp());
+        }
+    }
+
+    /** What one container is doing after this pass: its latest and previous run, why it waits, why it was killed. */
+    private record Step(ContainerStatus current, ContainerStatus previous, Waiting waiting, String killedFor) {
+    }
+
+    /** Creates, starts, restarts (with back-off per restartPolicy) and probes one container. */
+    private Step step(JsonNode pod, JsonNode c, Sandbox sb, List<ContainerStatus> existing, String policy, boolean init) {
+        String uid = PodSpecs.uid(pod);
+        String name = c.path("name").asText();
+        List<ContainerStatus> mine = existing.stream().filter(s -> name.equals(s.labels().get(PodSpecs.LABEL_CONTAINER)))
+                .sorted(Comparator.comparingInt(ContainerStatus::attempt)).toList();
+        ContainerStatus latest = mine.isEmpty() ? null : runtime.containerStatus(mine.get(mine.size() - 1).id());
+        ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
+        Waiting waiting = null;
+        if (latest == null) {
+            waiting = start(pod, c, sb, 0);
+        } else if (latest.state() == ContainerStatus.State.RUNNING) {
+            if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
+                backoffs.remove(uid + "/" + name);
+            }
+            if (!init) {
+                probes.probe(pod, c, latest, sb.ip().isEmpty() ? (capacity.hostIp().isEmpty() ? "127.0.0.1" : capacity.hostIp()) : sb.ip());
+            }
+        } else if (latest.state() == ContainerStatus.State.CREATED) {
+            waiting = startCreated(pod, c, latest);
+        } else if (restarts(policy, latest.exitCode())) {
+            String bk = uid + "/" + name;
+            Backoff b = backoffs.get(bk);
+            if (b != null && now().isBefore(b.next())) {
+                waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
+                        + name + " pod=" + PodSpecs.key(pod));
+            } else {
+                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+                backoffs.put(bk, new Backoff(delay, now().plus(delay)));
+                for (ContainerStatus older : mine.subList(0, mine.size() - 1)) {
+                    runtime.removeContainer(older.id()); // keep only the last run, for lastState
+                    probes.forget(older.id());
+                }
+                LOG.info("pod {}: restarting container {} (exit code {}, restart {}{})", PodSpecs.key(pod), name,
+                        latest.exitCode(), latest.attempt() + 1, probes.killedFor(latest.id()) == null ? "" : "; " + probes.killedFor(latest.id()));
+                previous = latest;
+                waiting = start(pod, c, sb, latest.attempt() + 1);
+            }
+        }
+        // Read again what start changed.
+        List<ContainerStatus> now = runtime.listContainers(sb.id(), Map.of(PodSpecs.LABEL_UID, uid, PodSpecs.LABEL_CONTAINER, name));
+        ContainerStatus current = now.stream().max(Comparator.comparingInt(ContainerStatus::attempt))
+                .map(s -> runtime.containerStatus(s.id())).orElse(null);
+        if (current != null && previous != null && current.id().equals(previous.id())) {
+            previous = null;
+        }
+        String killed = previous != null ? probes.killedFor(previous.id()) : null;
+        if (current != null && current.state() == ContainerStatus.State.EXITED && probes.killedFor(current.id()) != null) {
+            killed = probes.killedFor(current.id());
+        }
+        return new Step(current, previous, waiting, killed);
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -514,7 +617,10 @@ final class PodManager {
         return "Always".equals(policy) || "OnFailure".equals(policy) && exitCode != 0;
     }
 
-    /** Makes sure the image is there, then creates and starts the container; says why it waits when it cannot. */
+    /**
+     * Makes sure the image is there (a pull runs as a task of its own, so a slow registry holds
+     * only this container), then creates and starts the container; says why it waits when it cannot.
+     */
     private Waiting start(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
         if (sb.volumeError() != null) {
             return new Waiting("FailedMount", sb.volumeError());
@@ -522,20 +628,25 @@ final class PodManager {
         String image = c.path("image").asText();
         String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
         if (runtime.imageStatus(image) == null) {
+            if (pulling.contains(pk)) {
+                return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
+            }
+            String failed = pullErrors.remove(pk);
+            if (failed != null) {
+                return new Waiting("ErrImagePull", failed);
+            }
             Backoff b = backoffs.get(pk);
             if (b != null && now().isBefore(b.next())) {
                 return new Waiting("ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
             }
-            try {
-                runtime.pullImage(image, null, PULL_TIMEOUT);
-                backoffs.remove(pk);
-            } catch (ContainerRuntimeException e) {
-                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
-                    throw e;
-                }
-                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
-                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
-                return new Waiting("ErrImagePull", e.getMessage());
+            pulling.add(pk);
+            work.execute(() -> pull(image, pk));
+            if (pulling.contains(pk)) {
+                return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
+            }
+            failed = pullErrors.remove(pk);
+            if (failed != null) {
+                return new Waiting("ErrImagePull", failed);
             }
         }
         ContainerConfig config;
@@ -567,6 +678,28 @@ final class PodManager {
         }
     }
 
+    /** A pull, on a task thread; its outcome is read by the next pass. */
+    private void pull(String image, String pk) {
+        String error = null;
+        try {
+            runtime.pullImage(image, null, PULL_TIMEOUT);
+        } catch (RuntimeException e) {
+            error = e.getMessage();
+        }
+        synchronized (this) {
+            pulling.remove(pk);
+            if (error == null) {
+                backoffs.remove(pk);
+            } else {
+                Backoff b = backoffs.get(pk);
+                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
+                pullErrors.put(pk, error);
+            }
+        }
+        changed.run();
+    }
+
     private Waiting startCreated(JsonNode pod, JsonNode c, ContainerStatus created) {
         try {
             runtime.startContainer(created.id());
@@ -579,7 +712,8 @@ final class PodManager {
         }
     }
 
-    private ObjectNode containerStatus(JsonNode spec, ContainerStatus current, ContainerStatus previous, Waiting waiting) {
+    private ObjectNode containerStatus(JsonNode spec, ContainerStatus current, ContainerStatus previous, Waiting waiting,
+            boolean started, boolean ready, String killedFor) {
         ObjectNode s = F.objectNode().put("name", spec.path("name").asText()).put("image", spec.path("image").asText());
         ObjectNode state = F.objectNode();
         if (current == null) {
@@ -595,22 +729,21 @@ final class PodManager {
         s.put("imageID", current.imageRef());
         s.put("containerID", containerId(current.id()));
         s.put("restartCount", current.attempt());
-        boolean running = current.state() == ContainerStatus.State.RUNNING && waiting == null;
-        s.put("ready", running).put("started", running);
+        s.put("ready", ready).put("started", started);
         if (waiting != null) {
             putWaiting(state, waiting);
             previous = current.state() == ContainerStatus.State.EXITED ? current : previous;
         } else if (current.state() == ContainerStatus.State.RUNNING) {
             state.putObject("running").put("startedAt", seconds(current.startedAt()));
         } else if (current.state() == ContainerStatus.State.EXITED) {
-            state.set("terminated", terminated(current));
+            state.set("terminated", terminated(current, null));
         } else {
             putWaiting(state, new Waiting("ContainerCreating", ""));
         }
         s.set("state", state);
         ObjectNode last = F.objectNode();
         if (previous != null && previous.state() == ContainerStatus.State.EXITED) {
-            last.set("terminated", terminated(previous));
+            last.set("terminated", terminated(previous, killedFor));
         }
         s.set("lastState", last);
         return s;
@@ -623,10 +756,12 @@ final class PodManager {
         }
     }
 
-    private ObjectNode terminated(ContainerStatus c) {
+    private ObjectNode terminated(ContainerStatus c, String killedFor) {
         ObjectNode t = F.objectNode().put("exitCode", c.exitCode())
                 .put("reason", c.reason().isEmpty() ? (c.exitCode() == 0 ? "Completed" : "Error") : c.reason());
-        if (!c.message().isEmpty()) {
+        if (killedFor != null) {
+            t.put("message", killedFor);
+        } else if (!c.message().isEmpty()) {
             t.put("message", c.message());
         }
         if (c.startedAt() != null) {
@@ -689,24 +824,43 @@ final class PodManager {
         return status;
     }
 
-    /** Stops a pod being deleted (its grace period, then SIGKILL), removes it, and tells the cloud. */
+    /**
+     * Stops a pod being deleted (its grace period, then SIGKILL) as a task of its own, so a long
+     * grace period holds only this pod; then removes it and tells the cloud.
+     */
     private void terminate(JsonNode pod, List<PodSandboxStatus> sandboxes) {
         JsonNode meta = pod.path("metadata");
         long grace = meta.has("deletionGracePeriodSeconds") ? meta.path("deletionGracePeriodSeconds").asLong()
                 : pod.path("spec").path("terminationGracePeriodSeconds").asLong(DEFAULT_GRACE_SECONDS);
-        for (PodSandboxStatus sb : sandboxes) {
-            stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
-        }
         String uid = PodSpecs.uid(pod);
-        store.delete(KIND, PodSpecs.key(pod));
-        volumes.tearDown(uid);
-        forget(uid);
-        LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
-        if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
-            upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
-                    .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD + "/" + meta.path("name").asText())
-                    .content(F.objectNode().put("UID", uid)).build());
-        }
+        stopping.add(uid);
+        work.execute(() -> {
+            try {
+                for (PodSandboxStatus sb : sandboxes) {
+                    stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("pod {}: stop failed, retrying at the next pass: {}", PodSpecs.key(pod), e.getMessage());
+                synchronized (this) {
+                    stopping.remove(uid);
+                }
+                return;
+            }
+            synchronized (this) {
+                stopping.remove(uid);
+                store.delete(KIND, PodSpecs.key(pod));
+                admission.forget(pod);
+                volumes.tearDown(uid);
+                forget(uid);
+            }
+            LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
+            if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
+                upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
+                        .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD + "/" + meta.path("name").asText())
+                        .content(F.objectNode().put("UID", uid)).build());
+            }
+            changed.run();
+        });
     }
 
     /** Stops the running containers with the grace period, then the sandbox, and removes it. */
@@ -722,6 +876,9 @@ final class PodManager {
 
     private void forget(String uid) {
         Predicate<String> mine = k -> k.startsWith(uid + "/");
+        pulling.removeIf(mine);
+        probes.forgetPod(uid);
+        pullErrors.keySet().removeIf(mine);
         backoffs.keySet().removeIf(mine);
         transitions.keySet().removeIf(mine);
         sent.remove(uid);

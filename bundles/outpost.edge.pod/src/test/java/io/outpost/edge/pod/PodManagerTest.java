@@ -525,4 +525,162 @@ class PodManagerTest {
         assertEquals("hostPath type check failed for volume \"h\": /nonexistent/x is not a directory",
                 lastStatus("web2").at("/containerStatuses/0/state/waiting/message").asText());
     }
+
+    @Test
+    void aFailingLivenessProbeRestartsTheContainerWithTheReason() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ObjectNode live = ((ObjectNode) p.at("/spec/containers/0")).putObject("livenessProbe");
+        live.putObject("exec").putArray("command").add("cat").add("/tmp/healthy");
+        live.put("periodSeconds", 5).put("failureThreshold", 2).put("initialDelaySeconds", 3);
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        assertEquals(0, runtime.count("execSync"), "initial delay");
+        String first = runtime.running("main").id();
+        clock.advance(Duration.ofSeconds(3));
+        manager.reconcile();
+        assertEquals(1, runtime.count("execSync"));
+        runtime.execExit = 1;
+        clock.advance(Duration.ofSeconds(2));
+        manager.reconcile();
+        assertEquals(1, runtime.count("execSync"), "period 5 s");
+        clock.advance(Duration.ofSeconds(3));
+        manager.reconcile();
+        assertTrue(lastStatus("web").at("/containerStatuses/0/state").has("running"), "one failure of two");
+        clock.advance(Duration.ofSeconds(5));
+        manager.reconcile();
+        assertEquals(Duration.ofSeconds(7), runtime.stopGrace.get(first), "killed with the pod's grace period");
+        manager.reconcile();
+        JsonNode cs = lastStatus("web").at("/containerStatuses/0");
+        assertTrue(cs.path("state").has("running"), cs.toString());
+        assertEquals(1, cs.path("restartCount").asInt());
+        assertEquals("Liveness probe failed: command [cat, /tmp/healthy] exited with 1: exit 1",
+                cs.at("/lastState/terminated/message").asText(), cs.toString());
+    }
+
+    @Test
+    void readinessAndStartupProbesDecideReadyAndStarted() throws Exception {
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        int[] code = {503};
+        http.createContext("/healthz", x -> {
+            x.sendResponseHeaders(code[0], -1);
+            x.close();
+        });
+        http.start();
+        try {
+            ObjectNode p = pod("web", "Always");
+            ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+            c.putArray("ports").addObject().put("name", "http").put("containerPort", http.getAddress().getPort());
+            ObjectNode ready = c.putObject("readinessProbe");
+            ready.putObject("httpGet").put("path", "/healthz").put("port", "http").put("host", "127.0.0.1");
+            ready.put("periodSeconds", 1).put("failureThreshold", 1);
+            ObjectNode startup = c.putObject("startupProbe");
+            startup.putObject("tcpSocket").put("port", http.getAddress().getPort()).put("host", "127.0.0.1");
+            startup.put("periodSeconds", 1);
+            manager.accept("gw1", msg("insert", p, "5"));
+            manager.reconcile();
+            assertFalse(lastStatus("web").at("/containerStatuses/0/started").asBoolean(), "not probed yet");
+            manager.reconcile();
+            JsonNode cs = lastStatus("web").at("/containerStatuses/0");
+            assertTrue(cs.path("started").asBoolean(), "the startup probe connected: " + cs);
+            assertFalse(cs.path("ready").asBoolean(), cs.toString());
+            clock.advance(Duration.ofSeconds(1));
+            manager.reconcile();
+            assertEquals("False", condition(lastStatus("web"), "Ready").path("status").asText(), "503 is not ready");
+            code[0] = 200;
+            clock.advance(Duration.ofSeconds(1));
+            manager.reconcile();
+            assertEquals("True", condition(lastStatus("web"), "Ready").path("status").asText());
+            assertEquals("True", condition(lastStatus("web"), "ContainersReady").path("status").asText());
+            code[0] = 500;
+            clock.advance(Duration.ofSeconds(1));
+            manager.reconcile();
+            JsonNode st = lastStatus("web");
+            assertEquals("False", condition(st, "Ready").path("status").asText());
+            assertEquals("Running", st.path("phase").asText(), "readiness never restarts");
+            assertEquals(0, st.at("/containerStatuses/0/restartCount").asInt());
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void initContainersRunInOrderBeforeTheAppContainers() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        var inits = ((ObjectNode) p.get("spec")).putArray("initContainers");
+        inits.addObject().put("name", "one").put("image", "outpost.local/busybox:1.0");
+        inits.addObject().put("name", "two").put("image", "outpost.local/busybox:1.0");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode st = lastStatus("web");
+        assertEquals("Pending", st.path("phase").asText());
+        assertEquals("False", condition(st, "Initialized").path("status").asText());
+        assertEquals("containers with incomplete status: [one two]", condition(st, "Initialized").path("message").asText());
+        assertEquals("PodInitializing", st.at("/initContainerStatuses/1/state/waiting/reason").asText());
+        assertEquals("PodInitializing", st.at("/containerStatuses/0/state/waiting/reason").asText());
+        runtime.exit(runtime.running("one").id(), 1);
+        manager.reconcile();
+        assertTrue(lastStatus("web").at("/initContainerStatuses/0/state").has("running"), "a failed init container is restarted");
+        runtime.exit(runtime.running("one").id(), 0);
+        manager.reconcile();
+        assertTrue(lastStatus("web").at("/initContainerStatuses/1/state").has("running"));
+        runtime.exit(runtime.running("two").id(), 0);
+        manager.reconcile();
+        st = lastStatus("web");
+        assertEquals("Running", st.path("phase").asText(), st.toString());
+        assertEquals("True", condition(st, "Initialized").path("status").asText());
+        assertEquals("Completed", st.at("/initContainerStatuses/0/state/terminated/reason").asText());
+        assertEquals(1, st.at("/initContainerStatuses/0/restartCount").asInt());
+        assertEquals("192.0.2.10", st.path("hostIP").asText());
+        manager.reconcile();
+        assertEquals(1, runtime.count("createContainer two"), "completed init containers do not run again");
+    }
+
+    @Test
+    void podsThatDoNotFitAreRejectedLikeTheKubelet() throws Exception {
+        ObjectNode big = pod("big", "Always");
+        ((ObjectNode) big.at("/spec/containers/0/resources")).putObject("requests").put("cpu", "3").put("memory", "1Gi");
+        ObjectNode bigger = pod("bigger", "Always");
+        ((ObjectNode) bigger.at("/spec/containers/0/resources")).putObject("requests").put("cpu", "1500m");
+        manager.accept("gw1", msg("insert", big, "5"));
+        manager.accept("gw1", msg("insert", bigger, "5"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("big").path("phase").asText());
+        JsonNode st = lastStatus("bigger");
+        assertEquals("Failed", st.path("phase").asText());
+        assertEquals("OutOfcpu", st.path("reason").asText());
+        assertEquals("Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 3000, capacity: 4000",
+                st.path("message").asText());
+        assertEquals(1, runtime.sandboxes.size(), "nothing runs for a rejected pod");
+        // A restarted gateway keeps the verdicts.
+        manager = newManager();
+        manager.reconcile();
+        assertEquals("OutOfcpu", lastStatus("bigger").path("reason").asText());
+        // Deleting the big pod frees its place; the rejected pod stays rejected, as with the kubelet.
+        manager.accept("gw1", msg("delete", big, "6"));
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals("Failed", lastStatus("bigger").path("phase").asText());
+    }
+
+    @Test
+    void aSlowStopDoesNotHoldTheOtherPods() throws Exception {
+        List<Runnable> tasks = new ArrayList<>();
+        int[] asked = {0};
+        manager = new PodManager(store, runtime, m -> upstream.add(m), clock, new PodManager.Capacity(110, 4000, 8L << 30, ""),
+                dir.resolve("pods"), tasks::add, () -> asked[0]++);
+        ObjectNode a = pod("a", "Always");
+        manager.accept("gw1", msg("insert", a, "5"));
+        manager.reconcile();
+        manager.accept("gw1", msg("delete", a, "6"));
+        manager.reconcile();
+        assertEquals(1, tasks.size(), "the stop is a task of its own");
+        ObjectNode b = pod("b", "Always");
+        manager.accept("gw1", msg("insert", b, "5"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("b").path("phase").asText(), "pod b starts while a stops");
+        assertEquals(1, tasks.size(), "a's stop is not started twice");
+        tasks.remove(0).run();
+        assertEquals(1, asked[0], "a finished task asks for a pass");
+        assertFalse(store.get("pod", "default/a").isPresent());
+    }
 }
