@@ -108,6 +108,8 @@ final class PodManager {
     private final Runnable changed;
     private final Probes probes;
     private final Admission admission;
+    /** This gateway's node name(s): from the link and from the stored pods' spec.nodeName. */
+    private final Set<String> nodes = new HashSet<>();
     /** Pods whose stop task runs, by uid. */
     private final Set<String> stopping = new HashSet<>();
     /** Pulls that run, and the errors of those that failed (read once by the next pass). */
@@ -161,6 +163,11 @@ final class PodManager {
      * @throws IllegalArgumentException saying what to fix
      */
     boolean accept(String nodeName, Message m) {
+        if (!nodeName.isEmpty()) {
+            synchronized (this) {
+                nodes.add(nodeName);
+            }
+        }
         if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
             return false; // answers to what this gateway sent (the cloud's "OK"): nothing to store
         }
@@ -384,9 +391,14 @@ final class PodManager {
                 }
             }
         }
+        for (StoredObject o : pods) {
+            nodes.add(o.value().path("spec").path("nodeName").asText(""));
+        }
+        nodes.remove("");
         for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of())) {
             String uid = sb.labels().get(PodSpecs.LABEL_UID);
-            if (uid != null && !uids.contains(uid)) {
+            // Only this gateway's own: another gateway (or a test) may share the containerd.
+            if (uid != null && !uids.contains(uid) && nodes.contains(sb.labels().getOrDefault(PodSpecs.LABEL_NODE, ""))) {
                 LOG.info("removing sandbox {} of pod {}/{}: this gateway no longer has the pod", sb.id(), sb.namespace(), sb.name());
                 stopSandbox(sb.id(), Duration.ZERO);
                 volumes.tearDown(uid);

@@ -19,6 +19,11 @@ final class PodSpecs {
     static final String LABEL_NAMESPACE = "io.outpost.pod.namespace";
     static final String LABEL_NAME = "io.outpost.pod.name";
     static final String LABEL_CONTAINER = "io.outpost.container.name";
+    /**
+     * The node the pod is bound to: a gateway only ever removes sandboxes of its own node, so
+     * several gateways (or tests) sharing one containerd leave each other's pods alone.
+     */
+    static final String LABEL_NODE = "io.outpost.node";
     /** Largest data of a ConfigMap or Secret, as Kubernetes limits it (1 MiB). */
     static final int MAX_DATA_BYTES = 1024 * 1024;
     /** The kubelet's CFS period. */
@@ -37,7 +42,7 @@ final class PodSpecs {
 
     static Map<String, String> podLabels(JsonNode pod) {
         return Map.of(LABEL_UID, uid(pod), LABEL_NAMESPACE, pod.path("metadata").path("namespace").asText(),
-                LABEL_NAME, pod.path("metadata").path("name").asText());
+                LABEL_NAME, pod.path("metadata").path("name").asText(), LABEL_NODE, pod.path("spec").path("nodeName").asText(""));
     }
 
     /**

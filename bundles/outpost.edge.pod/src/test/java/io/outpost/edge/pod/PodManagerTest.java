@@ -250,6 +250,17 @@ class PodManagerTest {
     }
 
     @Test
+    void sandboxesOfAnotherNodeOnTheSameContainerdAreLeftAlone() throws Exception {
+        ObjectNode other = pod("theirs", "Always");
+        ((ObjectNode) other.get("spec")).put("nodeName", "gw2");
+        runtime.runPodSandbox(PodSpecs.sandbox(other, 0));
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals(2, runtime.sandboxes.size(), "gw2's sandbox stays: " + runtime.calls);
+    }
+
+    @Test
     void badAndStaleMessagesAreRefusedOrIgnored() throws Exception {
         var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw2", msg("insert", pod("web", "Always"), "5")));
         assertTrue(e.getMessage().contains("bound to node 'gw1'"), e.getMessage());
