@@ -180,6 +180,19 @@ final class ObjectRefs {
      * @param obj the ConfigMap or Secret as JSON
      */
     static Message downstream(String operation, Ref ref, JsonNode obj) {
+        if (io.outpost.hub.api.Operations.DELETE.equals(operation)) {
+            // A delete needs only the identity: a Secret's data does not travel again.
+            com.fasterxml.jackson.databind.node.ObjectNode meta = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            meta.put("namespace", ref.namespace()).put("name", ref.name());
+            for (String f : List.of("uid", "resourceVersion")) {
+                if (obj.path("metadata").has(f)) {
+                    meta.set(f, obj.path("metadata").get(f));
+                }
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode slim = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            slim.set("metadata", meta);
+            obj = slim;
+        }
         return Message.builder().source(Modules.EDGE_CONTROLLER).group(Groups.RESOURCE).operation(operation)
                 .resource(ref.resource()).resourceVersion(obj.path("metadata").path("resourceVersion").asText(""))
                 .content(obj).build();

@@ -321,7 +321,13 @@ public class PodController implements NodeSessionListener, MessageHandler {
     }
 
     private void writeStatus(MessageContext ctx, String ns, PodMessages.StatusReport s) {
-        Pod pod = kube.pods().inNamespace(ns).withName(s.name()).get();
+        // The informer's copy is as current as the watch: one API call per status instead of two
+        // (the writer is serial, and status bursts of many pods queued behind the GETs).
+        SharedIndexInformer<Pod> informer = pods;
+        Pod pod = informer == null ? null : informer.getStore().getByKey(ns + "/" + s.name());
+        if (pod == null || !s.uid().isEmpty() && !s.uid().equals(pod.getMetadata().getUid())) {
+            pod = kube.pods().inNamespace(ns).withName(s.name()).get(); // not (yet) in the cache: ask the API
+        }
         if (pod == null || !s.uid().isEmpty() && !s.uid().equals(pod.getMetadata().getUid())) {
             // KubeEdge tells the gateway to drop a pod the cloud no longer has.
             LOG.info("pod {}/{} reported by {} no longer exists; telling the gateway to delete it", ns, s.name(), ctx.nodeName());

@@ -60,5 +60,8 @@ class ObjectRefsTest {
         assertEquals("default/configmap/settings", m.resource());
         assertEquals("12", m.resourceVersion());
         assertEquals("resource", m.group());
+        var d = ObjectRefs.downstream("delete", SECRET, JSON.readTree("{\"metadata\":{\"uid\":\"u\",\"resourceVersion\":\"13\"},\"data\":{\"password\":\"czNjcjN0\"}}"));
+        assertEquals("{\"metadata\":{\"namespace\":\"default\",\"name\":\"creds\",\"uid\":\"u\",\"resourceVersion\":\"13\"}}", d.content().toString(),
+                "a delete carries no data");
     }
 }
