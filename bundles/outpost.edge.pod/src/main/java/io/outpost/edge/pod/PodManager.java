@@ -109,7 +109,7 @@ final class PodManager {
     private final Probes probes;
     private final Admission admission;
     /** This gateway's node name(s): from the link and from the stored pods' spec.nodeName. */
-    private final Set<String> nodes = new HashSet<>();
+    private final Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Pods whose stop task runs, by uid. */
     private final Set<String> stopping = new HashSet<>();
     /** Pulls that run, and the errors of those that failed (read once by the next pass). */
@@ -164,9 +164,7 @@ final class PodManager {
      */
     boolean accept(String nodeName, Message m) {
         if (!nodeName.isEmpty()) {
-            synchronized (this) {
-                nodes.add(nodeName);
-            }
+            nodes.add(nodeName); // never the manager's lock here: accept runs on the hub's I/O thread, a pass may hold it for long
         }
         if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
             return false; // answers to what this gateway sent (the cloud's "OK"): nothing to store
