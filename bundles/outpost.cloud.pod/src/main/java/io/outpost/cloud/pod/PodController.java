@@ -21,6 +21,11 @@ import io.outpost.hub.api.Operations;
 import io.outpost.hub.api.Resource;
 import io.outpost.hub.api.ResourceTypes;
 import io.outpost.hub.api.delivery.ReliableDelivery;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +68,11 @@ public class PodController implements NodeSessionListener, MessageHandler {
 
     private volatile SharedIndexInformer<Pod> pods;
 
+    /** Which ConfigMaps/Secrets each node's pods use; guarded by this. */
+    private final ObjectRefs refs = new ObjectRefs();
+    /** One informer per used object, by name (a field selector): never all Secrets of a namespace. */
+    private final Map<ObjectRefs.Ref, SharedIndexInformer<? extends HasMetadata>> objects = new HashMap<>();
+
     /** Status writes block on the API server; one thread keeps them in order and off the I/O threads. */
     private ExecutorService writer;
 
@@ -78,7 +88,9 @@ public class PodController implements NodeSessionListener, MessageHandler {
     }
 
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
+        objects.values().forEach(SharedIndexInformer::close);
+        objects.clear();
         writer.shutdownNow();
         if (pods != null) {
             pods.close();
@@ -112,6 +124,19 @@ public class PodController implements NodeSessionListener, MessageHandler {
         JsonNode a = after == null ? null : JSON.valueToTree(after);
         String oldNode = PodMessages.nodeOf(b);
         String newNode = PodMessages.nodeOf(a);
+        JsonNode any = a != null ? a : b;
+        String podKey = any.path("metadata").path("namespace").asText() + "/" + any.path("metadata").path("name").asText();
+        // ConfigMaps and Secrets first, so the pod finds them when it arrives.
+        ObjectRefs.Change change = refs.set(podKey, newNode, ObjectRefs.of(a));
+        for (ObjectRefs.Ref r : change.watch()) {
+            watch(r);
+        }
+        for (ObjectRefs.NodeRef nr : change.added()) {
+            JsonNode obj = cached(nr.ref());
+            if (obj != null) {
+                sendObject(nr.node(), Operations.INSERT, nr.ref(), obj);
+            }
+        }
         // Our own status patches change nothing the gateway needs.
         if (b != null && a != null && Objects.equals(b.path("spec"), a.path("spec"))
                 && Objects.equals(b.path("metadata").path("deletionTimestamp"), a.path("metadata").path("deletionTimestamp"))
@@ -125,6 +150,98 @@ public class PodController implements NodeSessionListener, MessageHandler {
         if (!newNode.isEmpty()) {
             send(newNode, PodMessages.downstream(newNode.equals(oldNode) ? Operations.UPDATE : Operations.INSERT, a));
         }
+        for (ObjectRefs.NodeRef nr : change.removed()) {
+            sendObject(nr.node(), Operations.DELETE, nr.ref(), gone(nr.ref()));
+        }
+        for (ObjectRefs.Ref r : change.unwatch()) {
+            SharedIndexInformer<? extends HasMetadata> i = objects.remove(r);
+            if (i != null) {
+                i.close();
+            }
+        }
+    }
+
+    /** Starts watching one ConfigMap or Secret by name; its events go to every node that uses it. */
+    private void watch(ObjectRefs.Ref r) {
+        if (objects.containsKey(r)) {
+            return;
+        }
+        var handler = new ResourceEventHandler<HasMetadata>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                objectChanged(r, Operations.INSERT, obj);
+            }
+
+            @Override
+            public void onUpdate(HasMetadata before, HasMetadata after) {
+                if (!Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion())) {
+                    objectChanged(r, Operations.UPDATE, after);
+                }
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean finalStateUnknown) {
+                objectChanged(r, Operations.DELETE, obj);
+            }
+        };
+        SharedIndexInformer<? extends HasMetadata> informer;
+        if (ResourceTypes.SECRET.equals(r.kind())) {
+            SharedIndexInformer<Secret> i = kube.secrets().inNamespace(r.namespace()).withName(r.name()).runnableInformer(0);
+            i.addEventHandler(cast(handler));
+            informer = i;
+        } else {
+            SharedIndexInformer<ConfigMap> i = kube.configMaps().inNamespace(r.namespace()).withName(r.name()).runnableInformer(0);
+            i.addEventHandler(cast(handler));
+            informer = i;
+        }
+        objects.put(r, informer);
+        // start(), not run(): its events take this lock, which the caller holds.
+        informer.start();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends HasMetadata> ResourceEventHandler<T> cast(ResourceEventHandler<HasMetadata> h) {
+        return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    }
+
+    private synchronized void objectChanged(ObjectRefs.Ref r, String op, HasMetadata obj) {
+        if (!objects.containsKey(r)) {
+            return; // no longer used; a late event of a closed informer
+        }
+        JsonNode json = JSON.valueToTree(obj);
+        for (String node : refs.nodes(r)) {
+            sendObject(node, op, r, json);
+        }
+    }
+
+    private JsonNode cached(ObjectRefs.Ref r) {
+        SharedIndexInformer<? extends HasMetadata> i = objects.get(r);
+        if (i == null) {
+            return null;
+        }
+        HasMetadata o = i.getStore().getByKey(r.namespace() + "/" + r.name());
+        return o == null ? null : JSON.valueToTree(o);
+    }
+
+    private JsonNode gone(ObjectRefs.Ref r) {
+        JsonNode o = cached(r);
+        if (o != null) {
+            return o;
+        }
+        var obj = JSON.createObjectNode();
+        obj.putObject("metadata").put("namespace", r.namespace()).put("name", r.name());
+        return obj;
+    }
+
+    private void sendObject(String node, String op, ObjectRefs.Ref r, JsonNode obj) {
+        long size = ObjectRefs.dataSize(obj);
+        if (!Operations.DELETE.equals(op) && size > ObjectRefs.MAX_DATA_BYTES) {
+            LOG.warn("{} {}/{} holds {} bytes of data, more than the {} a gateway accepts (Kubernetes' 1 MiB limit): not sent to {};"
+                    + " its pods wait with CreateContainerConfigError until it is smaller", r.kind(), r.namespace(), r.name(), size,
+                    ObjectRefs.MAX_DATA_BYTES, node);
+            return;
+        }
+        send(node, ObjectRefs.downstream(op, r, obj));
     }
 
     private void send(String node, Message m) {
@@ -141,6 +258,12 @@ public class PodController implements NodeSessionListener, MessageHandler {
         SharedIndexInformer<Pod> informer = pods;
         if (informer == null) {
             return;
+        }
+        for (ObjectRefs.Ref r : refs.refs(node)) {
+            JsonNode obj = cached(r);
+            if (obj != null) {
+                sendObject(node, Operations.INSERT, r, obj);
+            }
         }
         java.util.List<JsonNode> mine = new java.util.ArrayList<>();
         for (Pod p : informer.getStore().list()) {
@@ -201,7 +324,13 @@ public class PodController implements NodeSessionListener, MessageHandler {
     }
 
     private void writeStatus(MessageContext ctx, String ns, PodMessages.StatusReport s) {
-        Pod pod = kube.pods().inNamespace(ns).withName(s.name()).get();
+        // The informer's copy is as current as the watch: one API call per status instead of two
+        // (the writer is serial, and status bursts of many pods queued behind the GETs).
+        SharedIndexInformer<Pod> informer = pods;
+        Pod pod = informer == null ? null : informer.getStore().getByKey(ns + "/" + s.name());
+        if (pod == null || !s.uid().isEmpty() && !s.uid().equals(pod.getMetadata().getUid())) {
+            pod = kube.pods().inNamespace(ns).withName(s.name()).get(); // not (yet) in the cache: ask the API
+        }
         if (pod == null || !s.uid().isEmpty() && !s.uid().equals(pod.getMetadata().getUid())) {
             // KubeEdge tells the gateway to drop a pod the cloud no longer has.
             LOG.info("pod {}/{} reported by {} no longer exists; telling the gateway to delete it", ns, s.name(), ctx.nodeName());

@@ -110,7 +110,7 @@ final class PodMessages {
      */
     static ObjectNode statusPatch(JsonNode current, JsonNode reported) {
         ObjectNode st = F.objectNode();
-        for (String f : List.of("phase", "reason", "message", "hostIP", "podIP", "podIPs", "startTime",
+        for (String f : List.of("phase", "reason", "message", "hostIP", "hostIPs", "podIP", "podIPs", "startTime",
                 "containerStatuses", "initContainerStatuses", "qosClass")) {
             if (reported.has(f)) {
                 st.set(f, reported.get(f));

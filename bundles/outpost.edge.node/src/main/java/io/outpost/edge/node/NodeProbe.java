@@ -1,5 +1,6 @@
 package io.outpost.edge.node;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -111,6 +112,28 @@ final class NodeProbe {
         condition(conds, "Ready", true, "EdgeReady", "edge hub is posting ready status", ts);
         st.putObject("daemonEndpoints").putObject("kubeletEndpoint").put("Port", 10350);
         return st;
+    }
+
+    /**
+     * The container runtime's health on the Node, the kubelet's way: with the runtime down (or its
+     * network not ready) {@code Ready} is False with reason {@code KubeletNotReady} and a message
+     * that starts like the kubelet's ("container runtime is down", "container runtime network not
+     * ready"); the node stays registered and reporting, so it is NotReady for a reason, not
+     * Unknown. A healthy runtime changes nothing.
+     *
+     * @param health the runtime's health, or null when this gateway runs no pods
+     */
+    static void runtime(ObjectNode status, io.outpost.runtime.api.RuntimeHealth health) {
+        if (health == null || health.ready()) {
+            return;
+        }
+        String message = !health.runtimeReady() ? "container runtime is down: " + health.problems()
+                : "container runtime network not ready: " + health.problems();
+        for (JsonNode c : status.path("conditions")) {
+            if ("Ready".equals(c.path("type").asText())) {
+                ((ObjectNode) c).put("status", "False").put("reason", "KubeletNotReady").put("message", message);
+            }
+        }
     }
 
     private static void condition(ArrayNode conds, String type, boolean status, String reason, String message, String ts) {

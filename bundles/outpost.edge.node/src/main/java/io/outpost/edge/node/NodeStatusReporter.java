@@ -9,7 +9,14 @@ import io.outpost.hub.api.Message;
 import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.Operations;
 import io.outpost.hub.api.ResourceTypes;
+import io.outpost.runtime.api.ContainerRuntime;
+import io.outpost.runtime.api.RuntimeHealth;
 import java.nio.file.Path;
+import java.util.List;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -68,6 +75,17 @@ public class NodeStatusReporter implements LinkListener {
      */
     private volatile EdgeHub hub;
 
+    /**
+     * The gateway's container runtime, when it runs pods: its health decides the Ready condition
+     * (the kubelet's "container runtime is down"). Optional and dynamic, so the node keeps
+     * reporting when the runtime bundle is absent or restarts.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ContainerRuntime runtime;
+
+    private volatile String runtimeVersion = "";
+    private volatile Boolean lastRuntimeReady;
+
     private final NodeProbe probe = new NodeProbe();
     private ScheduledExecutorService scheduler;
     private NodeProbe.Settings settings;
@@ -106,6 +124,41 @@ public class NodeStatusReporter implements LinkListener {
         return cfg.registerNamespace() + "/" + type + "/" + hub.nodeName();
     }
 
+    /** Reads the runtime's health into the status; never throws (a broken runtime is a condition, not an error). */
+    void runtimeHealth(ObjectNode status) {
+        ContainerRuntime rt = runtime;
+        if (rt == null) {
+            return;
+        }
+        RuntimeHealth h;
+        try {
+            h = rt.health();
+        } catch (RuntimeException e) {
+            h = new RuntimeHealth(false, false, List.of(new RuntimeHealth.Condition("RuntimeReady", false, "Unreachable", String.valueOf(e.getMessage()))));
+        }
+        if (h.ready() && runtimeVersion.isEmpty()) {
+            try {
+                ContainerRuntime.RuntimeVersion v = rt.version();
+                runtimeVersion = v.runtimeName() + "://" + v.runtimeVersion();
+            } catch (RuntimeException e) {
+                // asked again at the next report
+            }
+        }
+        if (!runtimeVersion.isEmpty()) {
+            ((ObjectNode) status.path("nodeInfo")).put("containerRuntimeVersion", runtimeVersion);
+        }
+        Boolean before = lastRuntimeReady;
+        if (before == null || before != h.ready()) {
+            if (h.ready()) {
+                LOG.info("container runtime is ready{}", before == null ? "" : " again");
+            } else {
+                LOG.warn("container runtime is not ready, node reports Ready=False: {}", h.problems());
+            }
+            lastRuntimeReady = h.ready();
+        }
+        NodeProbe.runtime(status, h);
+    }
+
     /** Registers when needed, then sends the status; a failure is retried at the next period. */
     void report() {
         EdgeHub hub = this.hub;
@@ -114,6 +167,7 @@ public class NodeStatusReporter implements LinkListener {
         }
         try {
             ObjectNode status = probe.status(settings, Instant.now());
+            runtimeHealth(status);
             if (!registered) {
                 ObjectNode node = F.objectNode().put("apiVersion", "v1").put("kind", "Node");
                 ObjectNode meta = node.putObject("metadata").put("name", hub.nodeName());

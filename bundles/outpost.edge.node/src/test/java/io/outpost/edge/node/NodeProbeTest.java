@@ -50,4 +50,19 @@ class NodeProbeTest {
         assertEquals("True", st.at("/conditions/0/status").asText());
         assertTrue(!st.at("/addresses/0/address").asText().isEmpty());
     }
+
+    @Test
+    void aRuntimeThatIsDownOrWithoutNetworkMakesReadyFalse() {
+        var st = new NodeProbe(dir, dir).status(new NodeProbe.Settings("", dir, 10, 0, 0, "v", ""), Instant.now());
+        NodeProbe.runtime(st, new io.outpost.runtime.api.RuntimeHealth(true, true, java.util.List.of()));
+        assertEquals("True", st.at("/conditions/3/status").asText(), "a healthy runtime changes nothing");
+        NodeProbe.runtime(st, null);
+        assertEquals("True", st.at("/conditions/3/status").asText(), "no runtime: a gateway without pods");
+        NodeProbe.runtime(st, new io.outpost.runtime.api.RuntimeHealth(true, false, java.util.List.of(
+                new io.outpost.runtime.api.RuntimeHealth.Condition("NetworkReady", false, "NetworkPluginNotReady", "cni config uninitialized"))));
+        assertEquals("False", st.at("/conditions/3/status").asText());
+        assertEquals("KubeletNotReady", st.at("/conditions/3/reason").asText());
+        assertEquals("container runtime network not ready: NetworkReady: NetworkPluginNotReady (cni config uninitialized)",
+                st.at("/conditions/3/message").asText());
+    }
 }

@@ -65,6 +65,21 @@ final class PodManager {
     private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
+    /**
+     * What this gateway offers pods: the node's allocatable resources (admission, {@code
+     * resourceFieldRef} without a limit) and its IP ({@code status.hostIP}).
+     *
+     * @param pods most pods at once
+     * @param milliCpu allocatable CPU in millicores
+     * @param memoryBytes allocatable memory in bytes
+     * @param hostIp the node's InternalIP, or empty
+     */
+    record Capacity(int pods, long milliCpu, long memoryBytes, String hostIp) {
+        static Capacity ofThisMachine() {
+            return new Capacity(110, Runtime.getRuntime().availableProcessors() * 1000L, 1L << 40, "");
+        }
+    }
+
     /** Where statuses go; returns false when the cloud is not reachable now. */
     interface Upstream {
         boolean send(Message m);
@@ -79,10 +94,27 @@ final class PodManager {
     private record Waiting(String reason, String message) {
     }
 
+    /** What starting a container of a pod needs: its sandbox, and its volumes or why they failed. */
+    private record Sandbox(String id, PodSandboxConfig config, String ip, Map<String, java.nio.file.Path> volumes, String volumeError) {
+    }
+
     private final MetaStore store;
     private final ContainerRuntime runtime;
     private final Upstream upstream;
     private final Clock clock;
+    private final Capacity capacity;
+    private final PodVolumes volumes;
+    private final java.util.concurrent.Executor work;
+    private final Runnable changed;
+    private final Probes probes;
+    private final Admission admission;
+    /** This gateway's node name(s): from the link and from the stored pods' spec.nodeName. */
+    private final Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Pods whose stop task runs, by uid. */
+    private final Set<String> stopping = new HashSet<>();
+    /** Pulls that run, and the errors of those that failed (read once by the next pass). */
+    private final Set<String> pulling = new HashSet<>();
+    private final Map<String, String> pullErrors = new HashMap<>();
     private final Map<String, Backoff> backoffs = new HashMap<>();
     private final Map<String, Sent> sent = new HashMap<>();
     private final Map<String, ObjectNode> lastStatus = new HashMap<>();
@@ -92,6 +124,31 @@ final class PodManager {
     private volatile boolean resend;
 
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock) {
+        this(store, runtime, upstream, clock, Capacity.ofThisMachine(),
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "outpost-pods"));
+    }
+
+    /**
+     * @param volumesRoot where pods' volume folders are made (containerd must see the same paths)
+     */
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
+            java.nio.file.Path volumesRoot) {
+        this(store, runtime, upstream, clock, capacity, volumesRoot, Runnable::run, () -> { });
+    }
+
+    /**
+     * @param work runs what blocks for long — pulls, graceful stops, probes — so one slow pod
+     *     does not hold the others; {@code Runnable::run} runs them in the pass (tests)
+     * @param changed called when such a task finished, to ask for a pass soon
+     */
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
+            java.nio.file.Path volumesRoot, java.util.concurrent.Executor work, Runnable changed) {
+        this.capacity = capacity;
+        this.work = work;
+        this.changed = changed;
+        this.probes = new Probes(runtime, clock, work, changed);
+        this.admission = new Admission(store, capacity);
+        this.volumes = new PodVolumes(volumesRoot);
         this.store = store;
         this.runtime = runtime;
         this.upstream = upstream;
@@ -106,12 +163,18 @@ final class PodManager {
      * @throws IllegalArgumentException saying what to fix
      */
     boolean accept(String nodeName, Message m) {
+        if (!nodeName.isEmpty()) {
+            nodes.add(nodeName); // never the manager's lock here: accept runs on the hub's I/O thread, a pass may hold it for long
+        }
         if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
             return false; // answers to what this gateway sent (the cloud's "OK"): nothing to store
         }
         Resource r = Resource.parse(m.resource());
         if (POD_LIST.equals(r.type())) {
             return retainOnly(m);
+        }
+        if (ResourceTypes.CONFIGMAP.equals(r.type()) || ResourceTypes.SECRET.equals(r.type())) {
+            return acceptObject(r, m);
         }
         if (r.namespace().isEmpty() || r.name().isEmpty() || !ResourceTypes.POD.equals(r.type())) {
             throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/pod/<name>");
@@ -163,6 +226,86 @@ final class PodManager {
     }
 
     /**
+     * Stores a ConfigMap or Secret ({@code insert|update|delete <ns>/configmap|secret/<name>}, the
+     * object as content) that pods of this gateway use.
+     */
+    private boolean acceptObject(Resource r, Message m) {
+        String kind = r.type();
+        if (r.namespace().isEmpty() || r.name().isEmpty()) {
+            throw new IllegalArgumentException("resource '" + m.resource() + "' must be <namespace>/" + kind + "/<name>");
+        }
+        String key = r.namespace() + "/" + r.name();
+        switch (m.operation()) {
+            case Operations.INSERT, Operations.UPDATE -> {
+                JsonNode obj = m.content();
+                if (!obj.isObject()) {
+                    throw new IllegalArgumentException("a " + kind + " " + m.operation() + " must carry the object as content");
+                }
+                JsonNode meta = obj.path("metadata");
+                if (!key.equals(meta.path("namespace").asText() + "/" + meta.path("name").asText())) {
+                    throw new IllegalArgumentException("resource " + m.resource() + " names another object than its content ("
+                            + meta.path("namespace").asText() + "/" + meta.path("name").asText() + ")");
+                }
+                long size = PodSpecs.dataSize(obj, ResourceTypes.SECRET.equals(kind));
+                if (size > PodSpecs.MAX_DATA_BYTES) {
+                    throw new IllegalArgumentException(kind + " " + key + " holds " + size + " bytes of data; at most "
+                            + PodSpecs.MAX_DATA_BYTES + " (1 MiB, as in Kubernetes): split it or mount the data another way");
+                }
+                Optional<StoredObject> old = store.get(kind, key);
+                if (old.isPresent() && old.get().value().path("metadata").path("uid").equals(meta.path("uid"))
+                        && olderOrSame(m.resourceVersion(), old.get().resourceVersion())) {
+                    return false;
+                }
+                store.put(kind, key, obj, m.resourceVersion());
+                return true;
+            }
+            case Operations.DELETE -> {
+                return store.delete(kind, key);
+            }
+            default -> throw new IllegalArgumentException("operation '" + m.operation() + "' on " + kind + "s is not supported; use insert, update or delete");
+        }
+    }
+
+    /** ConfigMaps and Secrets from the store, for the pods' environment and volumes. */
+    private final PodSpecs.Sources sources = new PodSpecs.Sources() {
+        @Override
+        public JsonNode configMap(String namespace, String name) {
+            return store.get(ResourceTypes.CONFIGMAP, namespace + "/" + name).map(StoredObject::value).orElse(null);
+        }
+
+        @Override
+        public JsonNode secret(String namespace, String name) {
+            return store.get(ResourceTypes.SECRET, namespace + "/" + name).map(StoredObject::value).orElse(null);
+        }
+
+        @Override
+        public long allocatableMilliCpu() {
+            return capacity.milliCpu();
+        }
+
+        @Override
+        public long allocatableMemory() {
+            return capacity.memoryBytes();
+        }
+    };
+
+    /** Drops ConfigMaps and Secrets no stored pod refers to any more (after the cloud's pod list). */
+    private void collectObjects() {
+        Set<String> used = new HashSet<>();
+        for (StoredObject o : store.list(KIND)) {
+            used.addAll(PodSpecs.references(o.value()));
+        }
+        for (String kind : List.of(ResourceTypes.CONFIGMAP, ResourceTypes.SECRET)) {
+            for (StoredObject o : store.list(kind)) {
+                if (!used.contains(kind + "/" + o.key())) {
+                    LOG.info("{} {} is no longer used by a pod of this gateway: removed", kind, o.key());
+                    store.delete(kind, o.key());
+                }
+            }
+        }
+    }
+
+    /**
      * The cloud's list of every pod bound to this node ({@code update _/podlist}, content {@code
      * [{namespace, name, uid}]}), sent after its inserts on connect: a stored pod it does not
      * name was deleted while the gateway was away, and is stopped like a delete from the cloud.
@@ -193,6 +336,7 @@ final class PodManager {
                 changed = true;
             }
         }
+        collectObjects();
         return changed;
     }
 
@@ -245,11 +389,17 @@ final class PodManager {
                 }
             }
         }
+        for (StoredObject o : pods) {
+            nodes.add(o.value().path("spec").path("nodeName").asText(""));
+        }
+        nodes.remove("");
         for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of())) {
             String uid = sb.labels().get(PodSpecs.LABEL_UID);
-            if (uid != null && !uids.contains(uid)) {
+            // Only this gateway's own: another gateway (or a test) may share the containerd.
+            if (uid != null && !uids.contains(uid) && nodes.contains(sb.labels().getOrDefault(PodSpecs.LABEL_NODE, ""))) {
                 LOG.info("removing sandbox {} of pod {}/{}: this gateway no longer has the pod", sb.id(), sb.namespace(), sb.name());
                 stopSandbox(sb.id(), Duration.ZERO);
+                volumes.tearDown(uid);
                 forget(uid);
             }
         }
@@ -257,9 +407,19 @@ final class PodManager {
 
     private void reconcile(JsonNode pod) {
         String uid = PodSpecs.uid(pod);
+        if (stopping.contains(uid)) {
+            return; // its stop runs as a task of its own
+        }
         List<PodSandboxStatus> sandboxes = runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_UID, uid));
         if (pod.path("metadata").has("deletionTimestamp")) {
             terminate(pod, sandboxes);
+            return;
+        }
+        Admission.Verdict verdict = admission.admit(pod);
+        if (!verdict.admitted()) {
+            ObjectNode status = F.objectNode().put("phase", "Failed").put("reason", verdict.reason()).put("message", verdict.message());
+            putHostIp(status);
+            report(pod, status);
             return;
         }
         PodSandboxStatus ready = sandboxes.stream().filter(s -> s.state() == PodSandboxStatus.State.READY)
@@ -287,8 +447,44 @@ final class PodManager {
             ready = runtime.podSandboxStatus(ready.id());
         }
         PodSandboxConfig sandboxConfig = PodSpecs.sandbox(pod, ready.attempt());
+        Map<String, java.nio.file.Path> vols = Map.of();
+        String volumeError = null;
+        try {
+            vols = volumes.setUp(pod, sources); // also refreshes ConfigMap/Secret files of running containers
+        } catch (PodVolumes.VolumeError e) {
+            volumeError = e.getMessage();
+        } catch (RuntimeException e) {
+            volumeError = "volumes of pod " + PodSpecs.key(pod) + " could not be set up: " + e;
+        }
+        Sandbox sb = new Sandbox(ready.id(), sandboxConfig, ready.ip(), vols, volumeError);
         List<ContainerStatus> existing = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid));
         String policy = pod.path("spec").path("restartPolicy").asText("Always");
+
+        // Init containers, in order, each to completion before the next; app containers after all.
+        ArrayNode initStatuses = F.arrayNode();
+        List<String> incomplete = new ArrayList<>();
+        boolean initialized = true;
+        boolean initFailed = false;
+        for (JsonNode c : pod.path("spec").path("initContainers")) {
+            String name = c.path("name").asText();
+            if (!initialized) {
+                initStatuses.add(containerStatus(c, null, null, new Waiting("PodInitializing", ""), false, false, null));
+                incomplete.add(name);
+                continue;
+            }
+            // Init containers restart on failure unless the pod's policy is Never (the kubelet's rule).
+            Step step = step(pod, c, sb, existing, "Never".equals(policy) ? "Never" : "OnFailure", true);
+            initStatuses.add(containerStatus(c, step.current(), step.previous(), step.waiting(), false, false, step.killedFor()));
+            boolean done = step.waiting() == null && step.current() != null && step.current().state() == ContainerStatus.State.EXITED
+                    && step.current().exitCode() == 0;
+            if (!done) {
+                initialized = false;
+                incomplete.add(name);
+                initFailed |= step.waiting() == null && step.current() != null && step.current().state() == ContainerStatus.State.EXITED
+                        && "Never".equals(policy);
+            }
+        }
+
         ArrayNode statuses = F.arrayNode();
         List<String> notReady = new ArrayList<>();
         boolean anyRunning = false;
@@ -297,66 +493,41 @@ final class PodManager {
         boolean allSucceeded = true;
         for (JsonNode c : pod.path("spec").path("containers")) {
             String name = c.path("name").asText();
-            List<ContainerStatus> mine = existing.stream().filter(s -> name.equals(s.labels().get(PodSpecs.LABEL_CONTAINER)))
-                    .sorted(Comparator.comparingInt(ContainerStatus::attempt)).toList();
-            ContainerStatus latest = mine.isEmpty() ? null : runtime.containerStatus(mine.get(mine.size() - 1).id());
-            ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
-            Waiting waiting = null;
-            if (latest == null) {
-                waiting = start(pod, c, ready.id(), sandboxConfig, 0, ready.ip());
-            } else if (latest.state() == ContainerStatus.State.RUNNING) {
-                if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
-                    backoffs.remove(uid + "/" + name);
-                }
-            } else if (latest.state() == ContainerStatus.State.CREATED) {
-                waiting = startCreated(pod, c, latest);
-            } else if (latest.state() != ContainerStatus.State.RUNNING && restarts(policy, latest.exitCode())) {
-                String bk = uid + "/" + name;
-                Backoff b = backoffs.get(bk);
-                if (b != null && now().isBefore(b.next())) {
-                    waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
-                            + name + " pod=" + PodSpecs.key(pod));
-                } else {
-                    Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
-                    backoffs.put(bk, new Backoff(delay, now().plus(delay)));
-                    for (ContainerStatus older : mine.subList(0, mine.size() - 1)) {
-                        runtime.removeContainer(older.id()); // keep only the last run, for lastState
-                    }
-                    LOG.info("pod {}: restarting container {} (exit code {}, restart {})", PodSpecs.key(pod), name,
-                            latest.exitCode(), latest.attempt() + 1);
-                    previous = latest;
-                    waiting = start(pod, c, ready.id(), sandboxConfig, latest.attempt() + 1, ready.ip());
-                }
+            if (!initialized) {
+                statuses.add(containerStatus(c, null, null, new Waiting("PodInitializing", ""), false, false, null));
+                notReady.add(name);
+                allTerminated = false;
+                continue;
             }
-            // Read again what start changed.
-            List<ContainerStatus> now = runtime.listContainers(ready.id(), Map.of(PodSpecs.LABEL_UID, uid, PodSpecs.LABEL_CONTAINER, name));
-            ContainerStatus current = now.stream().max(Comparator.comparingInt(ContainerStatus::attempt))
-                    .map(s -> runtime.containerStatus(s.id())).orElse(null);
-            if (current != null && previous != null && current.id().equals(previous.id())) {
-                previous = null;
-            }
-            ObjectNode st = containerStatus(c, current, previous, waiting);
-            statuses.add(st);
-            boolean running = current != null && current.state() == ContainerStatus.State.RUNNING && waiting == null;
+            Step step = step(pod, c, sb, existing, policy, false);
+            ContainerStatus current = step.current();
+            boolean running = current != null && current.state() == ContainerStatus.State.RUNNING && step.waiting() == null;
+            boolean started = running && probes.started(current.id(), c);
+            boolean isReady = started && probes.ready(current.id(), c);
+            statuses.add(containerStatus(c, current, step.previous(), step.waiting(), started, isReady, step.killedFor()));
             anyRunning |= running;
-            anyStarted |= current != null && current.startedAt() != null || previous != null;
-            boolean terminated = waiting == null && current != null && current.state() == ContainerStatus.State.EXITED;
+            anyStarted |= current != null && current.startedAt() != null || step.previous() != null;
+            boolean terminated = step.waiting() == null && current != null && current.state() == ContainerStatus.State.EXITED;
             allTerminated &= terminated;
             allSucceeded &= terminated && current.exitCode() == 0;
-            if (!running) {
+            if (!isReady) {
                 notReady.add(name);
             }
         }
         String phase;
-        if (allTerminated && ("Never".equals(policy) || "OnFailure".equals(policy) && allSucceeded)) {
+        if (initFailed) {
+            phase = "Failed";
+            terminal.add(uid);
+        } else if (initialized && allTerminated && ("Never".equals(policy) || "OnFailure".equals(policy) && allSucceeded)) {
             phase = allSucceeded ? "Succeeded" : "Failed";
-            terminal.add(PodSpecs.uid(pod));
-        } else if (anyRunning || anyStarted) {
+            terminal.add(uid);
+        } else if (initialized && (anyRunning || anyStarted)) {
             phase = "Running";
         } else {
             phase = "Pending";
         }
         ObjectNode status = F.objectNode().put("phase", phase);
+        putHostIp(status);
         ObjectNode previousStatus = lastStatus.get(uid);
         String startTime = previousStatus != null && previousStatus.has("startTime") ? previousStatus.get("startTime").asText()
                 : seconds(ready.createdAt());
@@ -368,15 +539,84 @@ final class PodManager {
             ready.additionalIps().forEach(ip -> ips.addObject().put("ip", ip));
         }
         boolean containersReady = notReady.isEmpty();
-        String reason = "Succeeded".equals(phase) || "Failed".equals(phase) ? "PodCompleted" : "ContainersNotReady";
+        boolean completed = "Succeeded".equals(phase) || "Failed".equals(phase);
+        String reason = completed ? "PodCompleted" : "ContainersNotReady";
         String message = "containers with unready status: [" + String.join(" ", notReady) + "]";
         ArrayNode conditions = status.putArray("conditions");
         conditions.add(condition(uid, "PodScheduled", true, "", ""));
-        conditions.add(condition(uid, "Initialized", true, "", ""));
+        conditions.add(condition(uid, "Initialized", initialized || completed && !initFailed, initFailed ? "PodCompleted" : "ContainersNotInitialized",
+                "containers with incomplete status: [" + String.join(" ", incomplete) + "]"));
         conditions.add(condition(uid, "ContainersReady", containersReady, reason, message));
         conditions.add(condition(uid, "Ready", containersReady, reason, message));
+        if (!initStatuses.isEmpty()) {
+            status.set("initContainerStatuses", initStatuses);
+        }
         status.set("containerStatuses", statuses);
         report(pod, status);
+    }
+
+    private void putHostIp(ObjectNode status) {
+        if (!capacity.hostIp().isEmpty()) {
+            status.put("hostIP", capacity.hostIp());
+            status.putArray("hostIPs").addObject().put("ip", capacity.hostIp());
+        }
+    }
+
+    /** What one container is doing after this pass: its latest and previous run, why it waits, why it was killed. */
+    private record Step(ContainerStatus current, ContainerStatus previous, Waiting waiting, String killedFor) {
+    }
+
+    /** Creates, starts, restarts (with back-off per restartPolicy) and probes one container. */
+    private Step step(JsonNode pod, JsonNode c, Sandbox sb, List<ContainerStatus> existing, String policy, boolean init) {
+        String uid = PodSpecs.uid(pod);
+        String name = c.path("name").asText();
+        List<ContainerStatus> mine = existing.stream().filter(s -> name.equals(s.labels().get(PodSpecs.LABEL_CONTAINER)))
+                .sorted(Comparator.comparingInt(ContainerStatus::attempt)).toList();
+        ContainerStatus latest = mine.isEmpty() ? null : runtime.containerStatus(mine.get(mine.size() - 1).id());
+        ContainerStatus previous = mine.size() < 2 ? null : runtime.containerStatus(mine.get(mine.size() - 2).id());
+        Waiting waiting = null;
+        if (latest == null) {
+            waiting = start(pod, c, sb, 0);
+        } else if (latest.state() == ContainerStatus.State.RUNNING) {
+            if (latest.startedAt() != null && latest.startedAt().plus(BACKOFF_RESET).isBefore(now())) {
+                backoffs.remove(uid + "/" + name);
+            }
+            if (!init) {
+                probes.probe(pod, c, latest, sb.ip().isEmpty() ? (capacity.hostIp().isEmpty() ? "127.0.0.1" : capacity.hostIp()) : sb.ip());
+            }
+        } else if (latest.state() == ContainerStatus.State.CREATED) {
+            waiting = startCreated(pod, c, latest);
+        } else if (restarts(policy, latest.exitCode())) {
+            String bk = uid + "/" + name;
+            Backoff b = backoffs.get(bk);
+            if (b != null && now().isBefore(b.next())) {
+                waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
+                        + name + " pod=" + PodSpecs.key(pod));
+            } else {
+                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+                backoffs.put(bk, new Backoff(delay, now().plus(delay)));
+                for (ContainerStatus older : mine.subList(0, mine.size() - 1)) {
+                    runtime.removeContainer(older.id()); // keep only the last run, for lastState
+                    probes.forget(older.id());
+                }
+                LOG.info("pod {}: restarting container {} (exit code {}, restart {}{})", PodSpecs.key(pod), name,
+                        latest.exitCode(), latest.attempt() + 1, probes.killedFor(latest.id()) == null ? "" : "; " + probes.killedFor(latest.id()));
+                previous = latest;
+                waiting = start(pod, c, sb, latest.attempt() + 1);
+            }
+        }
+        // Read again what start changed.
+        List<ContainerStatus> now = runtime.listContainers(sb.id(), Map.of(PodSpecs.LABEL_UID, uid, PodSpecs.LABEL_CONTAINER, name));
+        ContainerStatus current = now.stream().max(Comparator.comparingInt(ContainerStatus::attempt))
+                .map(s -> runtime.containerStatus(s.id())).orElse(null);
+        if (current != null && previous != null && current.id().equals(previous.id())) {
+            previous = null;
+        }
+        String killed = previous != null ? probes.killedFor(previous.id()) : null;
+        if (current != null && current.state() == ContainerStatus.State.EXITED && probes.killedFor(current.id()) != null) {
+            killed = probes.killedFor(current.id());
+        }
+        return new Step(current, previous, waiting, killed);
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -387,31 +627,49 @@ final class PodManager {
         return "Always".equals(policy) || "OnFailure".equals(policy) && exitCode != 0;
     }
 
-    /** Makes sure the image is there, then creates and starts the container; says why it waits when it cannot. */
-    private Waiting start(JsonNode pod, JsonNode c, String sandboxId, PodSandboxConfig sandboxConfig, int attempt, String podIp) {
+    /**
+     * Makes sure the image is there (a pull runs as a task of its own, so a slow registry holds
+     * only this container), then creates and starts the container; says why it waits when it cannot.
+     */
+    private Waiting start(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
+        if (sb.volumeError() != null) {
+            return new Waiting("FailedMount", sb.volumeError());
+        }
         String image = c.path("image").asText();
         String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
         if (runtime.imageStatus(image) == null) {
+            if (pulling.contains(pk)) {
+                return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
+            }
+            String failed = pullErrors.remove(pk);
+            if (failed != null) {
+                return new Waiting("ErrImagePull", failed);
+            }
             Backoff b = backoffs.get(pk);
             if (b != null && now().isBefore(b.next())) {
                 return new Waiting("ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
             }
-            try {
-                runtime.pullImage(image, null, PULL_TIMEOUT);
-                backoffs.remove(pk);
-            } catch (ContainerRuntimeException e) {
-                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
-                    throw e;
-                }
-                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
-                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
-                return new Waiting("ErrImagePull", e.getMessage());
+            pulling.add(pk);
+            work.execute(() -> pull(image, pk));
+            if (pulling.contains(pk)) {
+                return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
+            }
+            failed = pullErrors.remove(pk);
+            if (failed != null) {
+                return new Waiting("ErrImagePull", failed);
             }
         }
-        ContainerConfig config = PodSpecs.container(pod, c, attempt, podIp);
+        ContainerConfig config;
+        try {
+            config = PodSpecs.container(pod, c, attempt, sb.ip(), sources, PodVolumes.mounts(pod, c, sb.volumes()));
+        } catch (PodSpecs.ConfigError e) {
+            return new Waiting("CreateContainerConfigError", e.getMessage());
+        } catch (PodVolumes.VolumeError e) {
+            return new Waiting("FailedMount", e.getMessage());
+        }
         String id;
         try {
-            id = runtime.createContainer(sandboxId, config, sandboxConfig);
+            id = runtime.createContainer(sb.id(), config, sb.config());
         } catch (ContainerRuntimeException e) {
             if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
                 throw e;
@@ -430,6 +688,28 @@ final class PodManager {
         }
     }
 
+    /** A pull, on a task thread; its outcome is read by the next pass. */
+    private void pull(String image, String pk) {
+        String error = null;
+        try {
+            runtime.pullImage(image, null, PULL_TIMEOUT);
+        } catch (RuntimeException e) {
+            error = e.getMessage();
+        }
+        synchronized (this) {
+            pulling.remove(pk);
+            if (error == null) {
+                backoffs.remove(pk);
+            } else {
+                Backoff b = backoffs.get(pk);
+                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
+                pullErrors.put(pk, error);
+            }
+        }
+        changed.run();
+    }
+
     private Waiting startCreated(JsonNode pod, JsonNode c, ContainerStatus created) {
         try {
             runtime.startContainer(created.id());
@@ -442,7 +722,8 @@ final class PodManager {
         }
     }
 
-    private ObjectNode containerStatus(JsonNode spec, ContainerStatus current, ContainerStatus previous, Waiting waiting) {
+    private ObjectNode containerStatus(JsonNode spec, ContainerStatus current, ContainerStatus previous, Waiting waiting,
+            boolean started, boolean ready, String killedFor) {
         ObjectNode s = F.objectNode().put("name", spec.path("name").asText()).put("image", spec.path("image").asText());
         ObjectNode state = F.objectNode();
         if (current == null) {
@@ -458,22 +739,21 @@ final class PodManager {
         s.put("imageID", current.imageRef());
         s.put("containerID", containerId(current.id()));
         s.put("restartCount", current.attempt());
-        boolean running = current.state() == ContainerStatus.State.RUNNING && waiting == null;
-        s.put("ready", running).put("started", running);
+        s.put("ready", ready).put("started", started);
         if (waiting != null) {
             putWaiting(state, waiting);
             previous = current.state() == ContainerStatus.State.EXITED ? current : previous;
         } else if (current.state() == ContainerStatus.State.RUNNING) {
             state.putObject("running").put("startedAt", seconds(current.startedAt()));
         } else if (current.state() == ContainerStatus.State.EXITED) {
-            state.set("terminated", terminated(current));
+            state.set("terminated", terminated(current, null));
         } else {
             putWaiting(state, new Waiting("ContainerCreating", ""));
         }
         s.set("state", state);
         ObjectNode last = F.objectNode();
         if (previous != null && previous.state() == ContainerStatus.State.EXITED) {
-            last.set("terminated", terminated(previous));
+            last.set("terminated", terminated(previous, killedFor));
         }
         s.set("lastState", last);
         return s;
@@ -486,10 +766,12 @@ final class PodManager {
         }
     }
 
-    private ObjectNode terminated(ContainerStatus c) {
+    private ObjectNode terminated(ContainerStatus c, String killedFor) {
         ObjectNode t = F.objectNode().put("exitCode", c.exitCode())
                 .put("reason", c.reason().isEmpty() ? (c.exitCode() == 0 ? "Completed" : "Error") : c.reason());
-        if (!c.message().isEmpty()) {
+        if (killedFor != null) {
+            t.put("message", killedFor);
+        } else if (!c.message().isEmpty()) {
             t.put("message", c.message());
         }
         if (c.startedAt() != null) {
@@ -552,23 +834,43 @@ final class PodManager {
         return status;
     }
 
-    /** Stops a pod being deleted (its grace period, then SIGKILL), removes it, and tells the cloud. */
+    /**
+     * Stops a pod being deleted (its grace period, then SIGKILL) as a task of its own, so a long
+     * grace period holds only this pod; then removes it and tells the cloud.
+     */
     private void terminate(JsonNode pod, List<PodSandboxStatus> sandboxes) {
         JsonNode meta = pod.path("metadata");
         long grace = meta.has("deletionGracePeriodSeconds") ? meta.path("deletionGracePeriodSeconds").asLong()
                 : pod.path("spec").path("terminationGracePeriodSeconds").asLong(DEFAULT_GRACE_SECONDS);
-        for (PodSandboxStatus sb : sandboxes) {
-            stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
-        }
         String uid = PodSpecs.uid(pod);
-        store.delete(KIND, PodSpecs.key(pod));
-        forget(uid);
-        LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
-        if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
-            upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
-                    .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD + "/" + meta.path("name").asText())
-                    .content(F.objectNode().put("UID", uid)).build());
-        }
+        stopping.add(uid);
+        work.execute(() -> {
+            try {
+                for (PodSandboxStatus sb : sandboxes) {
+                    stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("pod {}: stop failed, retrying at the next pass: {}", PodSpecs.key(pod), e.getMessage());
+                synchronized (this) {
+                    stopping.remove(uid);
+                }
+                return;
+            }
+            synchronized (this) {
+                stopping.remove(uid);
+                store.delete(KIND, PodSpecs.key(pod));
+                admission.forget(pod);
+                volumes.tearDown(uid);
+                forget(uid);
+            }
+            LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
+            if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
+                upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
+                        .resource(meta.path("namespace").asText() + "/" + ResourceTypes.POD + "/" + meta.path("name").asText())
+                        .content(F.objectNode().put("UID", uid)).build());
+            }
+            changed.run();
+        });
     }
 
     /** Stops the running containers with the grace period, then the sandbox, and removes it. */
@@ -584,6 +886,9 @@ final class PodManager {
 
     private void forget(String uid) {
         Predicate<String> mine = k -> k.startsWith(uid + "/");
+        pulling.removeIf(mine);
+        probes.forgetPod(uid);
+        pullErrors.keySet().removeIf(mine);
         backoffs.keySet().removeIf(mine);
         transitions.keySet().removeIf(mine);
         sent.remove(uid);

@@ -174,8 +174,15 @@ final class FakeRuntime implements ContainerRuntime {
 
     @Override
     public ExecResult execSync(String id, List<String> command, Duration timeout) {
-        throw new ContainerRuntimeException(Category.UNSUPPORTED, "no exec in the fake");
+        up();
+        synchronized (this) {
+            calls.add("execSync " + id + " " + command);
+        }
+        return new ExecResult(execExit, new byte[0], ("exit " + execExit).getBytes());
     }
+
+    /** What exec'd commands (exec probes) exit with. */
+    volatile int execExit;
 
     @Override
     public String pullImage(String image, RegistryAuth auth, Duration timeout) {

@@ -58,13 +58,14 @@ class PodManagerIT {
     }
 
     private PodManager manager() {
-        return new PodManager(store, runtime, upstream::add, Clock.systemUTC());
+        return new PodManager(store, runtime, upstream::add, Clock.systemUTC(), PodManager.Capacity.ofThisMachine(), dir.resolve("pods"));
     }
 
     private ObjectNode pod(String name, String shell) throws Exception {
         ObjectNode p = PodManagerTest.pod(name, "Always");
         ((ObjectNode) p.get("metadata")).put("namespace", "it-" + run).put("uid", "uid-" + name + "-" + run);
-        ((ObjectNode) p.get("spec")).put("terminationGracePeriodSeconds", 2);
+        // A node of its own: other gateways and test runs share this containerd.
+        ((ObjectNode) p.get("spec")).put("terminationGracePeriodSeconds", 2).put("nodeName", "it-node-" + run);
         ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
         c.putArray("command").add("sh").add("-c").add(shell);
         c.remove("args");
@@ -90,7 +91,7 @@ class PodManagerIT {
     void runsReadoptsAndStopsARealPod() throws Exception {
         ObjectNode p = pod("web", "echo started; sleep 3600");
         PodManager manager = manager();
-        manager.accept("gw1", msg("insert", p));
+        manager.accept("it-node-" + run, msg("insert", p));
         manager.reconcile();
         JsonNode st = status("web");
         assertEquals("Running", st.path("phase").asText(), st.toString());
@@ -111,7 +112,7 @@ class PodManagerIT {
         // sleep as PID 1 ignores SIGTERM: it is killed after the 2 s grace period.
         ObjectNode deleting = p.deepCopy();
         ((ObjectNode) deleting.get("metadata")).put("deletionTimestamp", "2026-01-01T00:00:00Z").put("resourceVersion", "6");
-        again.accept("gw1", msg("update", deleting));
+        again.accept("it-node-" + run, msg("update", deleting));
         long t0 = System.nanoTime();
         again.reconcile();
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -124,7 +125,7 @@ class PodManagerIT {
     void anExitedContainerIsRestarted() throws Exception {
         ObjectNode p = pod("crash", "exit 3");
         PodManager manager = manager();
-        manager.accept("gw1", msg("insert", p));
+        manager.accept("it-node-" + run, msg("insert", p));
         manager.reconcile();
         long deadline = System.currentTimeMillis() + 20_000;
         int restarts = 0;
@@ -136,5 +137,78 @@ class PodManagerIT {
         JsonNode cs = status("crash").path("containerStatuses").get(0);
         assertEquals(1, restarts, cs.toString());
         assertEquals(3, cs.path("lastState").path("terminated").path("exitCode").asInt(), cs.toString());
+    }
+
+    private Message object(String ns, String kind, String name, String rv, String json) throws Exception {
+        JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(("{'metadata':{'namespace':'" + ns + "','name':'" + name
+                + "','uid':'u-" + name + "'},'data':" + json + "}").replace('\'', '"'));
+        return Message.builder().operation("insert").group("resource").resource(ns + "/" + kind + "/" + name).resourceVersion(rv)
+                .content(o).build();
+    }
+
+    private String exec(String containerId, String... cmd) {
+        return runtime.execSync(containerId.replace("containerd://", ""), List.of(cmd), Duration.ofSeconds(5)).stdoutText();
+    }
+
+    @Test
+    void configMapEnvAndVolumeInitContainerAndAnEditSeenInTheRunningContainer() throws Exception {
+        String ns = "it-" + run;
+        ObjectNode p = pod("cfg", "sleep 3600");
+        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        c.putArray("env").addObject().put("name", "COLOR").putObject("valueFrom").putObject("configMapKeyRef").put("name", "settings")
+                .put("key", "color");
+        c.putArray("volumeMounts").addObject().put("name", "conf").put("mountPath", "/etc/app");
+        ((ObjectNode) p.get("spec")).putArray("volumes").addObject().put("name", "conf").putObject("configMap").put("name", "settings");
+        ObjectNode init = ((ObjectNode) p.get("spec")).putArray("initContainers").addObject().put("name", "prepare")
+                .put("image", "outpost.local/busybox:1.0");
+        init.putArray("command").add("sh").add("-c").add("cat /etc/app/color");
+        init.putArray("volumeMounts").addObject().put("name", "conf").put("mountPath", "/etc/app");
+        PodManager manager = manager();
+        manager.accept("it-node-" + run, msg("insert", p));
+        manager.reconcile();
+        assertEquals("FailedMount", status("cfg").at("/initContainerStatuses/0/state/waiting/reason").asText(), status("cfg").toString());
+        manager.accept("it-node-" + run, object(ns, "configmap", "settings", "1", "{'color':'blue'}"));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!"Running".equals(status("cfg").path("phase").asText()) && System.currentTimeMillis() < deadline) {
+            manager.reconcile();
+            Thread.sleep(300);
+        }
+        JsonNode st = status("cfg");
+        assertEquals("Running", st.path("phase").asText(), st.toString());
+        assertEquals(0, st.at("/initContainerStatuses/0/state/terminated/exitCode").asInt(), st.toString());
+        String id = st.at("/containerStatuses/0/containerID").asText();
+        assertEquals("blue", exec(id, "sh", "-c", "printf %s \"$COLOR\""));
+        assertEquals("blue", exec(id, "cat", "/etc/app/color"));
+        manager.accept("it-node-" + run, object(ns, "configmap", "settings", "2", "{'color':'green'}"));
+        manager.reconcile();
+        assertEquals("green", exec(id, "cat", "/etc/app/color"), "the edit reaches the running container");
+        assertEquals(id, status("cfg").at("/containerStatuses/0/containerID").asText(), "no restart");
+    }
+
+    @Test
+    void aFailingExecLivenessProbeRestartsTheRealContainer() throws Exception {
+        ObjectNode p = pod("live", "sleep 3600");
+        ObjectNode probe = ((ObjectNode) p.at("/spec/containers/0")).putObject("livenessProbe");
+        probe.putObject("exec").putArray("command").add("test").add("-f").add("/tmp/healthy");
+        probe.put("periodSeconds", 1).put("failureThreshold", 1);
+        PodManager manager = manager();
+        manager.accept("it-node-" + run, msg("insert", p));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (status0(manager) < 1 && System.currentTimeMillis() < deadline) {
+            manager.reconcile();
+            Thread.sleep(500);
+        }
+        JsonNode cs = status("live").at("/containerStatuses/0");
+        assertEquals(1, cs.path("restartCount").asInt(), cs.toString());
+        assertTrue(cs.at("/lastState/terminated/message").asText().startsWith("Liveness probe failed: command [test, -f, /tmp/healthy] exited with 1"),
+                cs.toString());
+    }
+
+    private int status0(PodManager m) {
+        try {
+            return status("live").at("/containerStatuses/0/restartCount").asInt();
+        } catch (AssertionError e) {
+            return 0;
+        }
     }
 }

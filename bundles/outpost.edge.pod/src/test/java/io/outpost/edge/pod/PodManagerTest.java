@@ -69,7 +69,8 @@ class PodManagerTest {
     }
 
     private PodManager newManager() {
-        return new PodManager(store, runtime, m -> online && upstream.add(m), clock);
+        return new PodManager(store, runtime, m -> online && upstream.add(m), clock,
+                new PodManager.Capacity(110, 4000, 8L << 30, "192.0.2.10"), dir.resolve("pods"));
     }
 
     @AfterEach
@@ -81,7 +82,7 @@ class PodManagerTest {
         ObjectNode p = (ObjectNode) JSON.readTree(("{'apiVersion':'v1','kind':'Pod','metadata':{'namespace':'default','name':'" + name
                 + "','uid':'uid-" + name + "','resourceVersion':'5'},'spec':{'nodeName':'gw1','restartPolicy':'" + policy
                 + "','terminationGracePeriodSeconds':7,'containers':[{'name':'main','image':'outpost.local/busybox:1.0',"
-                + "'env':[{'name':'GREETING','value':'hello'},{'name':'FROM_CM','valueFrom':{'configMapKeyRef':{'name':'x','key':'y'}}}],"
+                + "'env':[{'name':'GREETING','value':'hello'},{'name':'FROM_CM','valueFrom':{'configMapKeyRef':{'name':'x','key':'y','optional':true}}}],"
                 + "'resources':{'limits':{'cpu':'500m','memory':'64Mi'}}}]}}").replace('\'', '"'));
         ObjectNode c = (ObjectNode) p.path("spec").path("containers").get(0);
         c.putArray("command").add(command.length > 0 ? command[0] : "sleep");
@@ -249,6 +250,17 @@ class PodManagerTest {
     }
 
     @Test
+    void sandboxesOfAnotherNodeOnTheSameContainerdAreLeftAlone() throws Exception {
+        ObjectNode other = pod("theirs", "Always");
+        ((ObjectNode) other.get("spec")).put("nodeName", "gw2");
+        runtime.runPodSandbox(PodSpecs.sandbox(other, 0));
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals(2, runtime.sandboxes.size(), "gw2's sandbox stays: " + runtime.calls);
+    }
+
+    @Test
     void badAndStaleMessagesAreRefusedOrIgnored() throws Exception {
         var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw2", msg("insert", pod("web", "Always"), "5")));
         assertTrue(e.getMessage().contains("bound to node 'gw1'"), e.getMessage());
@@ -390,5 +402,296 @@ class PodManagerTest {
         assertEquals(List.of(new ContainerConfig.EnvVar("POD", "web"), new ContainerConfig.EnvVar("NS", "default"),
                 new ContainerConfig.EnvVar("NODE", "gw1"), new ContainerConfig.EnvVar("IP", ip),
                 new ContainerConfig.EnvVar("APP", "demo")), cfg.env());
+    }
+
+    static Message object(String op, String kind, String name, String rv, String dataJson) throws Exception {
+        ObjectNode o = (ObjectNode) JSON.readTree(("{'apiVersion':'v1','kind':'" + ("secret".equals(kind) ? "Secret" : "ConfigMap")
+                + "','metadata':{'namespace':'default','name':'" + name + "','uid':'uid-" + kind + "-" + name + "','resourceVersion':'" + rv
+                + "'},'data':" + dataJson + "}").replace('\'', '"'));
+        return Message.builder().source("edgecontroller").group("resource").operation(op).resource("default/" + kind + "/" + name)
+                .resourceVersion(rv).content(o).build();
+    }
+
+    @Test
+    void configMapsAndSecretsFillTheEnvironmentAndAMissingOneKeepsTheContainerWaiting() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        var env = c.putArray("env");
+        env.addObject().put("name", "COLOR").putObject("valueFrom").putObject("configMapKeyRef").put("name", "settings").put("key", "color");
+        env.addObject().put("name", "PASSWORD").putObject("valueFrom").putObject("secretKeyRef").put("name", "creds").put("key", "password");
+        env.addObject().put("name", "MSG").put("value", "$(COLOR) and $$(COLOR)");
+        env.addObject().put("name", "OPT").putObject("valueFrom").putObject("secretKeyRef").put("name", "nope").put("key", "k").put("optional", true);
+        env.addObject().put("name", "MEM").putObject("valueFrom").putObject("resourceFieldRef").put("resource", "limits.memory").put("divisor", "1Mi");
+        c.putArray("envFrom").addObject().put("prefix", "S_").putObject("configMapRef").put("name", "settings");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
+        assertEquals("CreateContainerConfigError", waiting.path("reason").asText());
+        assertEquals("configmap \"settings\" not found", waiting.path("message").asText());
+        assertEquals("Pending", lastStatus("web").path("phase").asText());
+
+        manager.accept("gw1", object("insert", "configmap", "settings", "7", "{'color':'blue','bad key':'x'}"));
+        manager.reconcile();
+        assertEquals("secret \"creds\" not found", lastStatus("web").at("/containerStatuses/0/state/waiting/message").asText());
+        manager.accept("gw1", object("insert", "secret", "creds", "8", "{'user':'YWRtaW4='}"));
+        manager.reconcile();
+        assertEquals("couldn't find key password in Secret default/creds",
+                lastStatus("web").at("/containerStatuses/0/state/waiting/message").asText());
+        manager.accept("gw1", object("update", "secret", "creds", "9", "{'password':'czNjcjN0'}"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        ContainerConfig cfg = runtime.configs.get(runtime.running("main").id());
+        assertEquals(List.of(new ContainerConfig.EnvVar("S_color", "blue"), new ContainerConfig.EnvVar("COLOR", "blue"),
+                new ContainerConfig.EnvVar("PASSWORD", "s3cr3t"), new ContainerConfig.EnvVar("MSG", "blue and $(COLOR)"),
+                new ContainerConfig.EnvVar("MEM", "64")), cfg.env());
+        assertTrue(store.get("secret", "default/creds").isPresent(), "kept in the meta store");
+    }
+
+    @Test
+    void configMapsOverTheCapAreRefusedAndUnusedOnesAreDroppedWithThePodList() throws Exception {
+        String big = "{'k':'" + "x".repeat(PodSpecs.MAX_DATA_BYTES) + "'}";
+        var e = assertThrows(IllegalArgumentException.class, () -> manager.accept("gw1", object("insert", "configmap", "big", "1", big)));
+        assertTrue(e.getMessage().contains("at most 1048576"), e.getMessage());
+        assertFalse(store.get("configmap", "default/big").isPresent());
+        manager.accept("gw1", object("insert", "configmap", "old", "1", "{'a':'b'}"));
+        assertFalse(manager.accept("gw1", object("insert", "configmap", "old", "1", "{'a':'c'}")), "same resourceVersion: ignored");
+        manager.accept("gw1", Message.builder().source("edgecontroller").group("resource").operation("update").resource("_/podlist")
+                .content(JSON.createArrayNode()).build());
+        assertFalse(store.get("configmap", "default/old").isPresent(), "no pod uses it");
+    }
+
+    @Test
+    void volumesAreMountedAndAnEditedConfigMapChangesTheFileAtomically() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        var vols = ((ObjectNode) p.get("spec")).putArray("volumes");
+        ObjectNode cmv = vols.addObject().put("name", "config");
+        cmv.putObject("configMap").put("name", "settings").put("defaultMode", 0600).putArray("items").addObject()
+                .put("key", "color").put("path", "conf/color.txt");
+        vols.addObject().put("name", "creds").putObject("secret").put("secretName", "creds");
+        vols.addObject().put("name", "scratch").putObject("emptyDir");
+        vols.addObject().put("name", "host").putObject("hostPath").put("path", dir.resolve("host/data").toString()).put("type", "DirectoryOrCreate");
+        var mounts = ((ObjectNode) p.at("/spec/containers/0")).putArray("volumeMounts");
+        mounts.addObject().put("name", "config").put("mountPath", "/etc/app");
+        mounts.addObject().put("name", "creds").put("mountPath", "/etc/creds");
+        mounts.addObject().put("name", "scratch").put("mountPath", "/tmp/scratch");
+        mounts.addObject().put("name", "host").put("mountPath", "/data").put("readOnly", true);
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
+        assertEquals("FailedMount", waiting.path("reason").asText());
+        assertEquals("MountVolume.SetUp failed for volume \"config\": configmap \"settings\" not found", waiting.path("message").asText());
+
+        manager.accept("gw1", object("insert", "configmap", "settings", "7", "{'color':'blue','other':'x'}"));
+        manager.accept("gw1", object("insert", "secret", "creds", "8", "{'password':'czNjcjN0'}"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("web").path("phase").asText());
+        ContainerConfig cfg = runtime.configs.get(runtime.running("main").id());
+        Path podDir = dir.resolve("pods/uid-web/volumes");
+        Path cm = podDir.resolve("kubernetes.io~configmap/config");
+        assertEquals(List.of(new ContainerConfig.Mount("/etc/app", cm.toString(), true),
+                new ContainerConfig.Mount("/etc/creds", podDir.resolve("kubernetes.io~secret/creds").toString(), true),
+                new ContainerConfig.Mount("/tmp/scratch", podDir.resolve("kubernetes.io~empty-dir/scratch").toString(), false),
+                new ContainerConfig.Mount("/data", dir.resolve("host/data").toString(), true)), cfg.mounts());
+        Path file = cm.resolve("conf/color.txt");
+        assertEquals("blue", java.nio.file.Files.readString(file));
+        assertFalse(java.nio.file.Files.exists(cm.resolve("other")), "only the listed item");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file)));
+        assertTrue(java.nio.file.Files.isSymbolicLink(cm.resolve("conf")) && java.nio.file.Files.isSymbolicLink(cm.resolve("..data")));
+        assertEquals("s3cr3t", java.nio.file.Files.readString(podDir.resolve("kubernetes.io~secret/creds/password")));
+        assertTrue(java.nio.file.Files.isDirectory(dir.resolve("host/data")));
+
+        String before = java.nio.file.Files.readSymbolicLink(cm.resolve("..data")).toString();
+        manager.accept("gw1", object("update", "configmap", "settings", "9", "{'color':'green'}"));
+        manager.reconcile();
+        assertEquals("green", java.nio.file.Files.readString(file), "the running container sees the edit");
+        assertFalse(before.equals(java.nio.file.Files.readSymbolicLink(cm.resolve("..data")).toString()), "..data was swapped");
+        try (var entries = java.nio.file.Files.list(cm)) {
+            assertEquals(3, entries.count(), "..data, one timestamped folder, conf: the old folder is gone");
+        }
+        assertEquals(runtime.running("main").id(), runtime.running("main").id());
+        assertEquals(0, lastStatus("web").at("/containerStatuses/0/restartCount").asInt(), "no restart for an edit");
+
+        manager.accept("gw1", msg("delete", p, "6"));
+        manager.reconcile();
+        assertFalse(java.nio.file.Files.exists(dir.resolve("pods/uid-web")), "the pod's folder goes with it");
+        assertTrue(java.nio.file.Files.isDirectory(dir.resolve("host/data")), "a hostPath stays");
+    }
+
+    @Test
+    void invalidVolumesKeepThePodPendingWithAClearReason() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ((ObjectNode) p.get("spec")).putArray("volumes").addObject().put("name", "claim").putObject("persistentVolumeClaim").put("claimName", "x");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
+        assertEquals("FailedMount", waiting.path("reason").asText());
+        assertTrue(waiting.path("message").asText().contains("type 'persistentVolumeClaim' is not supported"), waiting.toString());
+        assertEquals("Pending", lastStatus("web").path("phase").asText());
+
+        ObjectNode q = pod("web2", "Always");
+        ((ObjectNode) q.get("spec")).putArray("volumes").addObject().put("name", "h").putObject("hostPath").put("path", "/nonexistent/x").put("type", "Directory");
+        ((ObjectNode) q.at("/spec/containers/0")).putArray("volumeMounts").addObject().put("name", "h").put("mountPath", "/h");
+        manager.accept("gw1", msg("insert", q, "5"));
+        manager.reconcile();
+        assertEquals("hostPath type check failed for volume \"h\": /nonexistent/x is not a directory",
+                lastStatus("web2").at("/containerStatuses/0/state/waiting/message").asText());
+    }
+
+    @Test
+    void aFailingLivenessProbeRestartsTheContainerWithTheReason() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        ObjectNode live = ((ObjectNode) p.at("/spec/containers/0")).putObject("livenessProbe");
+        live.putObject("exec").putArray("command").add("cat").add("/tmp/healthy");
+        live.put("periodSeconds", 5).put("failureThreshold", 2).put("initialDelaySeconds", 3);
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        assertEquals(0, runtime.count("execSync"), "initial delay");
+        String first = runtime.running("main").id();
+        clock.advance(Duration.ofSeconds(3));
+        manager.reconcile();
+        assertEquals(1, runtime.count("execSync"));
+        runtime.execExit = 1;
+        clock.advance(Duration.ofSeconds(2));
+        manager.reconcile();
+        assertEquals(1, runtime.count("execSync"), "period 5 s");
+        clock.advance(Duration.ofSeconds(3));
+        manager.reconcile();
+        assertTrue(lastStatus("web").at("/containerStatuses/0/state").has("running"), "one failure of two");
+        clock.advance(Duration.ofSeconds(5));
+        manager.reconcile();
+        assertEquals(Duration.ofSeconds(7), runtime.stopGrace.get(first), "killed with the pod's grace period");
+        manager.reconcile();
+        JsonNode cs = lastStatus("web").at("/containerStatuses/0");
+        assertTrue(cs.path("state").has("running"), cs.toString());
+        assertEquals(1, cs.path("restartCount").asInt());
+        assertEquals("Liveness probe failed: command [cat, /tmp/healthy] exited with 1: exit 1",
+                cs.at("/lastState/terminated/message").asText(), cs.toString());
+    }
+
+    @Test
+    void readinessAndStartupProbesDecideReadyAndStarted() throws Exception {
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        int[] code = {503};
+        http.createContext("/healthz", x -> {
+            x.sendResponseHeaders(code[0], -1);
+            x.close();
+        });
+        http.start();
+        try {
+            ObjectNode p = pod("web", "Always");
+            ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+            c.putArray("ports").addObject().put("name", "http").put("containerPort", http.getAddress().getPort());
+            ObjectNode ready = c.putObject("readinessProbe");
+            ready.putObject("httpGet").put("path", "/healthz").put("port", "http").put("host", "127.0.0.1");
+            ready.put("periodSeconds", 1).put("failureThreshold", 1);
+            ObjectNode startup = c.putObject("startupProbe");
+            startup.putObject("tcpSocket").put("port", http.getAddress().getPort()).put("host", "127.0.0.1");
+            startup.put("periodSeconds", 1);
+            manager.accept("gw1", msg("insert", p, "5"));
+            manager.reconcile();
+            assertFalse(lastStatus("web").at("/containerStatuses/0/started").asBoolean(), "not probed yet");
+            manager.reconcile();
+            JsonNode cs = lastStatus("web").at("/containerStatuses/0");
+            assertTrue(cs.path("started").asBoolean(), "the startup probe connected: " + cs);
+            assertFalse(cs.path("ready").asBoolean(), cs.toString());
+            clock.advance(Duration.ofSeconds(1));
+            manager.reconcile();
+            assertEquals("False", condition(lastStatus("web"), "Ready").path("status").asText(), "503 is not ready");
+            code[0] = 200;
+            clock.advance(Duration.ofSeconds(1));
+            manager.reconcile();
+            assertEquals("True", condition(lastStatus("web"), "Ready").path("status").asText());
+            assertEquals("True", condition(lastStatus("web"), "ContainersReady").path("status").asText());
+            code[0] = 500;
+            clock.advance(Duration.ofSeconds(1));
+            manager.reconcile();
+            JsonNode st = lastStatus("web");
+            assertEquals("False", condition(st, "Ready").path("status").asText());
+            assertEquals("Running", st.path("phase").asText(), "readiness never restarts");
+            assertEquals(0, st.at("/containerStatuses/0/restartCount").asInt());
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void initContainersRunInOrderBeforeTheAppContainers() throws Exception {
+        ObjectNode p = pod("web", "Always");
+        var inits = ((ObjectNode) p.get("spec")).putArray("initContainers");
+        inits.addObject().put("name", "one").put("image", "outpost.local/busybox:1.0");
+        inits.addObject().put("name", "two").put("image", "outpost.local/busybox:1.0");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        JsonNode st = lastStatus("web");
+        assertEquals("Pending", st.path("phase").asText());
+        assertEquals("False", condition(st, "Initialized").path("status").asText());
+        assertEquals("containers with incomplete status: [one two]", condition(st, "Initialized").path("message").asText());
+        assertEquals("PodInitializing", st.at("/initContainerStatuses/1/state/waiting/reason").asText());
+        assertEquals("PodInitializing", st.at("/containerStatuses/0/state/waiting/reason").asText());
+        runtime.exit(runtime.running("one").id(), 1);
+        manager.reconcile();
+        assertTrue(lastStatus("web").at("/initContainerStatuses/0/state").has("running"), "a failed init container is restarted");
+        runtime.exit(runtime.running("one").id(), 0);
+        manager.reconcile();
+        assertTrue(lastStatus("web").at("/initContainerStatuses/1/state").has("running"));
+        runtime.exit(runtime.running("two").id(), 0);
+        manager.reconcile();
+        st = lastStatus("web");
+        assertEquals("Running", st.path("phase").asText(), st.toString());
+        assertEquals("True", condition(st, "Initialized").path("status").asText());
+        assertEquals("Completed", st.at("/initContainerStatuses/0/state/terminated/reason").asText());
+        assertEquals(1, st.at("/initContainerStatuses/0/restartCount").asInt());
+        assertEquals("192.0.2.10", st.path("hostIP").asText());
+        manager.reconcile();
+        assertEquals(1, runtime.count("createContainer two"), "completed init containers do not run again");
+    }
+
+    @Test
+    void podsThatDoNotFitAreRejectedLikeTheKubelet() throws Exception {
+        ObjectNode big = pod("big", "Always");
+        ((ObjectNode) big.at("/spec/containers/0/resources")).putObject("requests").put("cpu", "3").put("memory", "1Gi");
+        ObjectNode bigger = pod("bigger", "Always");
+        ((ObjectNode) bigger.at("/spec/containers/0/resources")).putObject("requests").put("cpu", "1500m");
+        manager.accept("gw1", msg("insert", big, "5"));
+        manager.accept("gw1", msg("insert", bigger, "5"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("big").path("phase").asText());
+        JsonNode st = lastStatus("bigger");
+        assertEquals("Failed", st.path("phase").asText());
+        assertEquals("OutOfcpu", st.path("reason").asText());
+        assertEquals("Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 3000, capacity: 4000",
+                st.path("message").asText());
+        assertEquals(1, runtime.sandboxes.size(), "nothing runs for a rejected pod");
+        // A restarted gateway keeps the verdicts.
+        manager = newManager();
+        manager.reconcile();
+        assertEquals("OutOfcpu", lastStatus("bigger").path("reason").asText());
+        // Deleting the big pod frees its place; the rejected pod stays rejected, as with the kubelet.
+        manager.accept("gw1", msg("delete", big, "6"));
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals("Failed", lastStatus("bigger").path("phase").asText());
+    }
+
+    @Test
+    void aSlowStopDoesNotHoldTheOtherPods() throws Exception {
+        List<Runnable> tasks = new ArrayList<>();
+        int[] asked = {0};
+        manager = new PodManager(store, runtime, m -> upstream.add(m), clock, new PodManager.Capacity(110, 4000, 8L << 30, ""),
+                dir.resolve("pods"), tasks::add, () -> asked[0]++);
+        ObjectNode a = pod("a", "Always");
+        manager.accept("gw1", msg("insert", a, "5"));
+        manager.reconcile();
+        manager.accept("gw1", msg("delete", a, "6"));
+        manager.reconcile();
+        assertEquals(1, tasks.size(), "the stop is a task of its own");
+        ObjectNode b = pod("b", "Always");
+        manager.accept("gw1", msg("insert", b, "5"));
+        manager.reconcile();
+        assertEquals("Running", lastStatus("b").path("phase").asText(), "pod b starts while a stops");
+        assertEquals(1, tasks.size(), "a's stop is not started twice");
+        tasks.remove(0).run();
+        assertEquals(1, asked[0], "a finished task asks for a pass");
+        assertFalse(store.get("pod", "default/a").isPresent());
     }
 }
