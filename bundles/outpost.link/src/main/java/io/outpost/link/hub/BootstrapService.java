@@ -10,6 +10,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,13 @@ public final class BootstrapService implements Function<Request, Response> {
     private final CertifiedKey ca;
     private final TokenCheck tokens;
     private final Duration nodeCertValidity;
+
+    /**
+     * Names the cloud's own services hold certificates for (the mesh relay is
+     * {@code system:node:outpost-relay}); a gateway joining under one of them could pose as that
+     * service to other gateways, so no join token buys a certificate for them.
+     */
+    static final Set<String> RESERVED_NODE_NAMES = Set.of("outpost-relay");
 
     public BootstrapService(CertifiedKey ca, TokenCheck tokens, Duration nodeCertValidity) {
         this.ca = ca;
@@ -76,6 +84,9 @@ public final class BootstrapService implements Function<Request, Response> {
         }
         if (!isValidNodeName(node)) {
             return Response.text(400, "invalid node name '" + node + "': use lower-case letters, digits, '-' and '.' (a DNS-1123 subdomain)");
+        }
+        if (RESERVED_NODE_NAMES.contains(node)) {
+            return Response.text(403, "node name '" + node + "' is reserved for the cloud's own services: join under another name");
         }
         String auth = req.header("Authorization");
         X509Certificate current = req.clientCertificate();

@@ -69,6 +69,10 @@ class BootstrapServiceTest {
         assertEquals(400, garbage.status());
         assertTrue(text(garbage).contains("PKCS#10"), text(garbage));
         assertEquals(400, call("POST", "/edge.crt", Map.of("NodeName", "edge-1", "Authorization", "Bearer " + jwt), new byte[0], null).status());
+        Response reserved = call("POST", "/edge.crt", Map.of("NodeName", "outpost-relay", "Authorization", "Bearer " + jwt),
+                Pki.newNodeCsr(Pki.newKeyPair(), "outpost-relay"), null);
+        assertEquals(403, reserved.status(), "the mesh relay's name is not for gateways");
+        assertTrue(text(reserved).contains("reserved"), text(reserved));
         assertEquals(404, call("GET", "/etc/passwd", Map.of(), new byte[0], null).status());
         assertEquals(405, call("DELETE", "/ca.crt", Map.of(), new byte[0], null).status());
     }
