@@ -189,6 +189,7 @@ OPCUA_JAR="$ROOT/examples/opcua-simulator/target/outpost-example-opcua-simulator
 start_opcua() { java -Xmx128m -jar "$OPCUA_JAR" 24840 >>"$OUTPOST_HOME/opcua-sim.log" 2>&1 & OPCUA_PID=$!; }
 start_opcua
 trap 'kill $SIM_PID $BLE_PID $OPCUA_PID 2>/dev/null; cleanup' EXIT
+wait_for 30 "the OPC UA boiler simulator listens on 24840" bash -c 'exec 3<>/dev/tcp/127.0.0.1/24840'
 check "feature:install outpost-mapper-opcua on the running gateway" bash -c "'$OUT' shell gateway 'feature:install outpost-mapper-opcua' >/dev/null 2>&1; '$OUT' shell gateway outpost:mappers 2>&1 | grep -q opcua"
 sed -e 's/nodeName: gateway-1/nodeName: e2e-dev-gw/' -e 's#opc.tcp://192.168.1.60:4840#opc.tcp://127.0.0.1:24840#' \
   "$ROOT/examples/devices/opcua-boiler.yaml" >"$OUTPOST_HOME/opcua-boiler.yaml"
@@ -197,7 +198,7 @@ wait_for 40 "boiler-1 is online" bash -c '[ "$(D boiler-1 {.status.state})" = on
 wait_for 30 "its label is read from the node found by browse path 2:Boiler/2:Label" bash -c '[ "$(reported boiler-1 label)" = OUTPOST-B1 ]'
 wait_for 30 "running is read from a numeric node id (ns=2;i=1005)" bash -c '[ "$(reported boiler-1 running)" = true ]'
 wait_for 30 "temperature arrives through a monitored item" bash -c 'reported boiler-1 temperature | grep -Eq "^[0-9]+(\.[0-9]+)?$"'
-wait_for 30 "the manifest's desired setpoint (60) is written and read back" bash -c '[ "$(reported boiler-1 setpoint)" = 60 ]'
+wait_for 30 "the manifest's desired setpoint (60; the simulator starts at 50) is written and read back" bash -c '[ "$(reported boiler-1 setpoint)" = 60 ]'
 K patch device boiler-1 --type=json -p '[{"op":"replace","path":"/spec/properties/1/desired/value","value":"72.5"}]' >/dev/null
 wait_for 20 "a desired setpoint is written to the Double node and read back" bash -c '[ "$(reported boiler-1 setpoint)" = 72.5 ]'
 kill $OPCUA_PID 2>/dev/null; wait $OPCUA_PID 2>/dev/null

@@ -31,7 +31,7 @@ import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportCo
  * An OPC UA boiler for examples/devices/opcua-boiler.yaml: an insecure endpoint (anonymous) at
  * {@code opc.tcp://127.0.0.1:<port>}, a folder Boiler in namespace 2 with Temperature
  * (ns=2;s=Boiler.Temperature, a Double that drifts every 500 ms), Setpoint (ns=2;s=Boiler.Setpoint,
- * Double, writable), Running (ns=2;i=1005, Boolean) and Label (ns=2;s=Boiler.Label, String).
+ * Double, writable, 50 at start), Running (ns=2;i=1005, Boolean) and Label (ns=2;s=Boiler.Label, String).
  *
  * <pre>java -jar examples/opcua-simulator/target/outpost-example-opcua-simulator-0.1.0-SNAPSHOT.jar [port, default 4840]</pre>
  */
@@ -88,7 +88,7 @@ public final class BoilerSimulator {
             getNodeManager().addNode(folder);
             folder.addReference(new Reference(folderId, NodeIds.Organizes, NodeIds.ObjectsFolder.expanded(), false));
             temperature = variable(folder, newNodeId("Boiler.Temperature"), "Temperature", NodeIds.Double, 55.0);
-            variable(folder, newNodeId("Boiler.Setpoint"), "Setpoint", NodeIds.Double, 60.0);
+            variable(folder, newNodeId("Boiler.Setpoint"), "Setpoint", NodeIds.Double, 50.0);
             variable(folder, newNodeId(1005), "Running", NodeIds.Boolean, true);
             variable(folder, newNodeId("Boiler.Label"), "Label", NodeIds.String, "OUTPOST-B1");
         }
