@@ -6,7 +6,7 @@ import java.util.Map;
  * One update on a gateway, as its OTA agent keeps it in the meta store.
  *
  * @param rollout the rollout, {@code <namespace>/<name>}
- * @param generation the rollout's generation the update belongs to
+ * @param revision the rollout's revision (a digest of what it installs) the update belongs to
  * @param name the feature
  * @param version the version to install
  * @param previousVersion the version installed before, or "" when none
@@ -17,6 +17,6 @@ import java.util.Map;
  * @param millis time spent per phase (download, verify, install, health check), in ms
  * @since 0.1
  */
-public record OtaRecord(String rollout, long generation, String name, String version, String previousVersion, Phase phase, String reason,
+public record OtaRecord(String rollout, String revision, String name, String version, String previousVersion, Phase phase, String reason,
         long started, long updated, Map<String, Long> millis) {
 }
