@@ -65,11 +65,14 @@ final class KarUnpacker {
                     throw new IOException("the archive has more than " + MAX_ENTRIES + " entries");
                 }
                 String name = e.getName();
+                if (name.contains("..") || name.startsWith("/") || name.contains("\\") || name.contains(":")) {
+                    throw new IOException("the archive entry '" + name + "' points outside the archive's folder; refused");
+                }
                 if (!name.startsWith("repository/") || e.isDirectory()) {
                     continue; // KAR's resources/ and metadata are not installed by the agent
                 }
                 Path out = base.resolve(name).normalize();
-                if (name.contains("..") || name.startsWith("/") || name.contains("\\") || !out.startsWith(base.resolve("repository"))) {
+                if (!out.startsWith(base.resolve("repository"))) {
                     throw new IOException("the archive entry '" + name + "' points outside the archive's folder; refused");
                 }
                 Files.createDirectories(out.getParent());
@@ -113,6 +116,13 @@ final class KarUnpacker {
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
             DocumentBuilder b = f.newDocumentBuilder();
+            // Errors become the exception below, not lines on stderr.
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+                @Override
+                public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+                    throw e;
+                }
+            });
             doc = b.parse(s);
         } catch (ParserConfigurationException | SAXException e) {
             throw new IOException("the features XML " + in.getFileName() + " is not valid XML: " + e.getMessage());
