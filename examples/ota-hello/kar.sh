@@ -21,7 +21,7 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
     for item in src.infolist():
         data = src.read(item.filename)
         if item.filename == "META-INF/MANIFEST.MF":
-            text = data.decode("utf-8").replace("\r\n ", "")  # unfold continuation lines
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\n ", "")  # unfold continuation lines
             text = re.sub(r"(?m)^Bundle-Version: .*$", "Bundle-Version: " + version, text)
             if broken:
                 text = re.sub(r"(?m)^Import-Package: (.*)$", r'Import-Package: \1,io.outpost.examples.nowhere;version="[1,2)"', text)

@@ -107,8 +107,8 @@ spec:
   strategy: {canary: 1, batchSize: 10}
 YAML
 wait_for 90 "hello-v2 reaches Succeeded" bash -c '[ "$(R hello-v2 {.status.phase})" = Succeeded ]'
-fl="$(GW 'feature:list -i')"
-check "feature:list shows ota-hello 1.1.0, and 1.0.0 is gone" bash -c "grep ota-hello <<<'$fl' | grep -q 1.1.0 && ! grep ota-hello <<<'$fl' | grep -q 1.0.0"
+GW 'feature:list -i' | grep ota-hello >"$OUTPOST_HOME/features.txt"
+check "feature:list shows ota-hello 1.1.0, and 1.0.0 is gone" bash -c "grep -q 1.1.0 '$OUTPOST_HOME/features.txt' && ! grep -q 1.0.0 '$OUTPOST_HOME/features.txt'"
 check "configuration survived the update" contains "$(GW 'config:property-get -p io.outpost.e2e.ota answer')" "42"
 
 echo "== a feature that does not resolve is rolled back; the canary halts the rollout"

@@ -44,6 +44,7 @@ public class ArtifactCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
+        takeOptionsFromArguments();
         if ("keygen".equals(action)) {
             keygen();
             return null;
@@ -86,6 +87,24 @@ public class ArtifactCommand implements Action {
             default -> throw new IllegalArgumentException("unknown action '" + action + "': use publish, list, delete or keygen");
         }
         return null;
+    }
+
+    /** Karaf takes options only before the arguments; accept them after the file too, where users type them. */
+    private void takeOptionsFromArguments() {
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if ("--unsigned".equals(a)) {
+                unsigned = true;
+            } else if ("--key".equals(a) && i + 1 < args.size()) {
+                key = args.get(++i);
+            } else if (a.startsWith("--key=")) {
+                key = a.substring("--key=".length());
+            } else {
+                rest.add(a);
+            }
+        }
+        args = rest;
     }
 
     /** Writes a new Ed25519 key pair: the private key (owner-only) and <file>.pub, to copy to the gateways. */
