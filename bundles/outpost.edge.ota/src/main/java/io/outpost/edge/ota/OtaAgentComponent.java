@@ -157,16 +157,19 @@ public class OtaAgentComponent implements MessageHandler, OtaAgent {
             hub.send(report(rollout, runningReport));
             return;
         }
-        for (OtaRecord h : journal.history()) {
-            if (h.rollout().equals(rollout) && h.revision().equals(revision) && h.phase().terminal()) {
-                send(rollout, uid, revision, h.phase(), h.reason(), h.millis());
-                return;
-            }
-        }
         if (!queued.add(key)) {
             return;
         }
+        // Reading the history is a disk read: on the worker, not on the link's I/O thread.
         worker.execute(() -> {
+            for (OtaRecord h : journal.history()) {
+                if (h.rollout().equals(rollout) && h.revision().equals(revision) && h.phase().terminal()) {
+                    // Already done: the cloud asks again (a reconnect, a lost report); answer with the result.
+                    queued.remove(key);
+                    send(rollout, uid, revision, h.phase(), h.reason(), h.millis());
+                    return;
+                }
+            }
             running = key;
             try {
                 job(cmd).run(cmd);
