@@ -154,7 +154,7 @@ final class UpdateJob {
                     installed.add(a);
                 } catch (Exception e) {
                     installed.add(a);
-                    throw new Stop(Phase.RolledBack, "feature " + a.name() + " " + a.version() + " did not install: " + message(e));
+                    throw new Stop(Phase.RolledBack, "feature " + a.name() + " " + a.version() + " did not install: " + rootCause(message(e, 4000)));
                 }
             }
             millis.put("install", (System.nanoTime() - t) / 1_000_000);
@@ -379,12 +379,26 @@ final class UpdateJob {
         }
     }
 
+    /**
+     * Karaf's resolution errors nest every level ("missing requirement … [caused by: …]"); the
+     * innermost one says what is missing, so that one is kept.
+     */
+    static String rootCause(String m) {
+        int i = m.lastIndexOf("missing requirement");
+        String r = i < 0 ? m : m.substring(i).replaceAll("\\]+$", "");
+        return r.length() > 400 ? r.substring(0, 400) + "…" : r;
+    }
+
     static String message(Throwable e) {
+        return message(e, 400);
+    }
+
+    static String message(Throwable e, int max) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
             t = t.getCause();
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m.length() > 400 ? m.substring(0, 400) + "…" : m;
+        return m == null ? t.getClass().getSimpleName() : m.length() > max ? m.substring(0, max) + "…" : m;
     }
 }

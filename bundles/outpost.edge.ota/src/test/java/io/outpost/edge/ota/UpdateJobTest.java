@@ -229,6 +229,16 @@ class UpdateJobTest {
     }
 
     @Test
+    void karafsNestedResolutionErrorIsCutToWhatIsMissing() {
+        String karaf = "Unable to resolve root: missing requirement [root] osgi.identity; osgi.identity=ota-hello; type=karaf.feature; "
+                + "version=\"[1.2.0,1.2.0]\" [caused by: Unable to resolve ota-hello/1.2.0: missing requirement [ota-hello/1.2.0] osgi.identity; "
+                + "osgi.identity=io.outpost.examples.ota-hello [caused by: Unable to resolve io.outpost.examples.ota-hello/1.2.0: missing requirement "
+                + "[io.outpost.examples.ota-hello/1.2.0] osgi.wiring.package; filter:=\"(osgi.wiring.package=io.outpost.examples.nowhere)\"]]";
+        assertEquals("missing requirement [io.outpost.examples.ota-hello/1.2.0] osgi.wiring.package; filter:=\"(osgi.wiring.package=io.outpost.examples.nowhere)\"",
+                UpdateJob.rootCause(karaf));
+    }
+
+    @Test
     void anUnhealthyFeatureIsRolledBackToThePreviousVersion() throws Exception {
         features.installed.put("hello", "1.0.0");
         features.unhealthy.add("hello/1.1.0");
