@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packs examples/ota-hello as a KAR of feature 'ota-hello' at any version, for OTA demos and tests:
-#   examples/ota-hello/kar.sh <version> <out.kar> [--unresolvable]
+#   examples/ota-hello/kar.sh <version> <out.kar> [--unresolvable|--unhealthy]
 # The bundle built by Maven (target/*.jar) is re-stamped with Bundle-Version <version>.
 # --unresolvable adds an import of a package nothing exports: the feature then does not resolve
-# on a gateway (the rollout ends RolledBack there).
+# on a gateway (the rollout ends RolledBack there). --unhealthy gives the DS component a mandatory
+# reference to a service nobody offers: it installs, but never passes the health check.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [ $# -ge 2 ] || { echo "usage: $0 <version> <out.kar> [--unresolvable]" >&2; exit 2; }
@@ -23,7 +24,7 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         if item.filename == "META-INF/MANIFEST.MF":
             text = data.decode("utf-8").replace("\r\n", "\n").replace("\n ", "")  # unfold continuation lines
             text = re.sub(r"(?m)^Bundle-Version: .*$", "Bundle-Version: " + version, text)
-            if broken:
+            if broken == "--unresolvable":
                 text = re.sub(r"(?m)^Import-Package: (.*)$", r'Import-Package: \1,io.outpost.examples.nowhere;version="[1,2)"', text)
             lines = []
             for line in text.replace("\r\n", "\n").split("\n"):
@@ -34,6 +35,8 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
                     lines.append((b"" if first else b" ") + b[:cut]); b = b[cut:]; first = False
                 lines.append((b"" if first else b" ") + b)
             data = b"\r\n".join(lines)
+        if broken == "--unhealthy" and item.filename.startswith("OSGI-INF/") and item.filename.endswith(".xml"):
+            data = data.decode("utf-8").replace("<implementation", '<reference name="missing" interface="io.outpost.examples.NobodyOffersThis"/><implementation', 1).encode("utf-8")
         dst.writestr(item.filename, data)
 base = "repository/io/outpost/examples/ota-hello/%s/" % version
 features = """<?xml version="1.0" encoding="UTF-8"?>

@@ -5,7 +5,8 @@
 # outpost:artifact; GatewayRollouts applied with kubectl and watched to their end; feature:list
 # on the gateway; then the bad cases: a feature that does not resolve (rolled back, canary halts),
 # an untrusted key, an unsigned artifact, a tampered artifact, a downgrade, an artifact larger than
-# declared, names with shell metacharacters; pause and resume.
+# declared, names with shell metacharacters; pause and resume; a feature that never becomes healthy;
+# a gateway killed in the middle of an update.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -65,13 +66,14 @@ if [ ! -f "$ROOT"/examples/ota-hello/target/outpost.examples.ota-hello-*.jar ]; 
 fi
 for v in 1.0.0 1.1.0 1.3.0 1.4.0 1.5.0 1.6.0 1.7.0; do "$ROOT/examples/ota-hello/kar.sh" "$v" "$OUTPOST_HOME/kars/ota-hello-$v.kar" >/dev/null; done
 "$ROOT/examples/ota-hello/kar.sh" 1.2.0 "$OUTPOST_HOME/kars/ota-hello-1.2.0.kar" --unresolvable >/dev/null
+for v in 1.8.0 1.9.0; do "$ROOT/examples/ota-hello/kar.sh" "$v" "$OUTPOST_HOME/kars/ota-hello-$v.kar" --unhealthy >/dev/null; done
 pub() { CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-$1.kar ota-hello $1 ${2:-}"; }
 check "publish 1.0.0 (signed)" contains "$(pub 1.0.0)" "published ota-hello 1.0.0 at /artifacts/ota-hello/1.0.0"
-for v in 1.1.0 1.2.0 1.5.0 1.6.0 1.7.0; do pub "$v" >/dev/null; done
+for v in 1.1.0 1.2.0 1.5.0 1.6.0 1.7.0 1.8.0 1.9.0; do pub "$v" >/dev/null; done
 pub 1.3.0 "--key $OUTPOST_HOME/untrusted.pem" >/dev/null
 check "publish 1.4.0 --unsigned says so" contains "$(pub 1.4.0 --unsigned)" "(unsigned)"
 list="$(CL 'outpost:artifact list')"
-check "outpost:artifact list shows 8 artifacts" test "$(grep -c 'ota-hello' <<<"$list")" -eq 8
+check "outpost:artifact list shows 10 artifacts" test "$(grep -c 'ota-hello' <<<"$list")" -eq 10
 check "publishing a name with shell metacharacters is refused, saying what to fix" contains "$(CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-1.0.0.kar 'x;reboot' 1.0.0")" "invalid artifact name"
 check "publishing other bytes as an existing version is refused" contains "$(CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-1.1.0.kar ota-hello 1.0.0")" "already published with other content"
 check "the repository refuses a client without a certificate" bash -c \
@@ -149,6 +151,21 @@ wait_for 90 "resumed, it reaches Succeeded" bash -c '[ "$(R hello-paused {.statu
 rollout hello-back 1.1.0 "" "allowDowngrade: true"
 wait_for 90 "a downgrade with allowDowngrade: true succeeds" bash -c '[ "$(R hello-back {.status.phase})" = Succeeded ]'
 check "feature:list shows 1.1.0 again" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+
+echo "== an update that never becomes healthy is rolled back; a restart in the middle ends consistent"
+rollout hello-unhealthy 1.8.0
+wait_for 90 "a DS component with an unsatisfied reference: RolledBack after the health check" bash -c \
+  '[ "$(gwphase hello-unhealthy)" = RolledBack ] && gwreason hello-unhealthy | grep -q "unsatisfied references: missing"'
+check "1.1.0 runs again" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+rollout hello-restart 1.9.0
+wait_for 60 "the next update reaches HealthChecking" bash -c '[ "$(gwphase hello-restart)" = HealthChecking ]'
+kill -KILL "$(cat "$OUTPOST_HOME/gateway/karaf.pid")" 2>/dev/null
+sleep 1
+"$OUT" start gateway >/dev/null 2>&1
+wait_for 150 "killed mid-update and started again, the gateway reports RolledBack, naming the restart and the version it runs" bash -c \
+  '[ "$(gwphase hello-restart)" = RolledBack ] && gwreason hello-restart | grep -q "restarted while HealthChecking" && gwreason hello-restart | grep -q "ota-hello=1.1.0"'
+wait_for 60 "feature:list shows 1.1.0 only: the old version, not half" bash -c \
+  "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello >'$OUTPOST_HOME/features.txt'; grep -q '1.1.0.*Started' '$OUTPOST_HOME/features.txt' && ! grep -q 1.9.0 '$OUTPOST_HOME/features.txt'"
 
 echo "== the gateway still installs Outpost's features offline"
 check "feature:install outpost-mapper-modbus from system/" GW "feature:install outpost-mapper-modbus"

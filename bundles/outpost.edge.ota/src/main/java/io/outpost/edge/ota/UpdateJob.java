@@ -168,6 +168,12 @@ final class UpdateJob {
         } catch (Stop s) {
             phase = s.phase;
             reason = s.getMessage();
+        } catch (InterruptedException e) {
+            // The agent is stopping (the framework shuts down): touch nothing, keep the journal;
+            // recover() finishes the update at the next start, as after a crash.
+            Thread.currentThread().interrupt();
+            return new OtaRecord(c.rollout(), c.revision(), c.artifacts().get(0).name(), c.versions(), "", Phase.Pending,
+                    "interrupted; finished at the next start", started, System.currentTimeMillis(), Map.copyOf(millis));
         } catch (Exception e) {
             phase = installed.isEmpty() ? Phase.Failed : Phase.RolledBack;
             reason = message(e);
