@@ -89,7 +89,7 @@ public final class SimulatedOtaAgent {
             }
 
             @Override
-            public void restore(String name, String previousVersion, String failedVersion) {
+            public void restore(String name, String previousVersion, String failedVersion, List<URI> repositories) {
                 installed.put(name, previousVersion);
             }
 

@@ -21,9 +21,11 @@ interface Features {
 
     /**
      * Puts back the previous state: installs {@code previousVersion} (replacing {@code failedVersion}),
-     * or uninstalls {@code failedVersion} when there was none ("").
+     * or uninstalls {@code failedVersion} when there was none (""). {@code repositories} are the
+     * previous version's own repositories, added again first (after a crash the container may
+     * not know them yet); empty for a version that came with the distribution.
      */
-    void restore(String name, String previousVersion, String failedVersion) throws Exception;
+    void restore(String name, String previousVersion, String failedVersion, List<URI> repositories) throws Exception;
 
     /** @return why the installed feature is not healthy yet, or empty when it is */
     Optional<String> unhealthy(String name, String version) throws Exception;

@@ -56,7 +56,12 @@ final class KarafFeatures implements Features {
     }
 
     @Override
-    public void restore(String name, String previousVersion, String failedVersion) throws Exception {
+    public void restore(String name, String previousVersion, String failedVersion, List<URI> repositories) throws Exception {
+        for (URI r : repositories) {
+            if (features.getRepository(r) == null) {
+                features.addRepository(r, false);
+            }
+        }
         if (previousVersion.isEmpty()) {
             if (isInstalled(name, failedVersion)) {
                 features.uninstallFeature(name, failedVersion);

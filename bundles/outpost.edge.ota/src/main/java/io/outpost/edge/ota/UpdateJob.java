@@ -201,7 +201,8 @@ final class UpdateJob {
         Collections.reverse(undo);
         for (Art a : undo) {
             try {
-                features.restore(a.name(), previous.getOrDefault(a.name(), ""), a.version());
+                String prev = previous.getOrDefault(a.name(), "");
+                features.restore(a.name(), prev, a.version(), prev.isEmpty() ? List.of() : repositoriesOf(a.name(), prev));
             } catch (Exception e) {
                 problems.add(a.name() + ": " + message(e));
             }
@@ -365,6 +366,25 @@ final class UpdateJob {
         }
         String reason = "the gateway restarted while " + step.name() + "; " + restore(toUndo, previous);
         return Optional.of(finish(c, Phase.RolledBack, reason, n.path("started").asLong(), previous, Map.of()));
+    }
+
+    /** The rewritten features repositories the agent unpacked for a version earlier, if any (none for a version of the distribution). */
+    private List<URI> repositoriesOf(String name, String version) {
+        Path repo = settings.dir().resolve("repo");
+        List<URI> uris = new ArrayList<>();
+        if (!Files.isDirectory(repo)) {
+            return uris;
+        }
+        try (var dirs = Files.newDirectoryStream(repo, name + "-" + version + "-*")) {
+            for (Path d : dirs) {
+                try (var files = Files.walk(d)) {
+                    files.filter(f -> f.getFileName().toString().endsWith(".outpost.xml")).forEach(f -> uris.add(f.toUri()));
+                }
+            }
+        } catch (IOException e) {
+            // restore without them: the container may still know the repositories
+        }
+        return uris;
     }
 
     /** Every file the agent writes is inside its folder; names are validated already, this is the second lock. */

@@ -71,8 +71,9 @@ class UpdateJobTest {
         }
 
         @Override
-        public void restore(String name, String previousVersion, String failedVersion) {
-            calls.add("restore " + name + " " + previousVersion);
+        public void restore(String name, String previousVersion, String failedVersion, List<URI> repositories) {
+            calls.add("restore " + name + " " + previousVersion + (repositories.isEmpty() ? "" : " with its repository"));
+            assertTrue(repositories.stream().allMatch(r -> Files.exists(Path.of(r))), "repositories exist on disk");
             if (previousVersion.isEmpty()) {
                 installed.remove(name);
             } else {
@@ -247,6 +248,15 @@ class UpdateJobTest {
         assertTrue(r.reason().contains("health check failed") && r.reason().contains("unsatisfied references"), r.reason());
         assertEquals("1.0.0", features.installed.get("hello"));
         assertEquals(List.of("install hello 1.1.0", "restore hello 1.0.0"), features.calls);
+    }
+
+    @Test
+    void aRollbackToAVersionThatCameOverTheAirAddsItsRepositoryAgain() throws Exception {
+        assertEquals(Phase.Succeeded, job().run(command(false, publish("hello", "1.0.0", Kars.feature("hello", "1.0.0"), publisher))).phase());
+        features.unhealthy.add("hello/1.1.0");
+        features.calls.clear();
+        assertEquals(Phase.RolledBack, job().run(command(false, publish("hello", "1.1.0", Kars.feature("hello", "1.1.0"), publisher))).phase());
+        assertEquals(List.of("install hello 1.1.0", "restore hello 1.0.0 with its repository"), features.calls);
     }
 
     @Test
