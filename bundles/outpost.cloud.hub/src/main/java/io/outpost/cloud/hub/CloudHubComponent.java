@@ -3,6 +3,7 @@ package io.outpost.cloud.hub;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.ssl.ClientAuth;
+import io.outpost.hub.api.CloudHttpRoute;
 import io.outpost.hub.api.CloudHub;
 import io.outpost.hub.api.JoinTokens;
 import io.outpost.hub.api.LinkException;
@@ -137,6 +138,23 @@ public class CloudHubComponent {
         handlers.remove(h);
     }
 
+    /** Path prefix → route; served on the bootstrap port after the bootstrap's own paths. */
+    private final Map<String, CloudHttpRoute> routes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addRoute(CloudHttpRoute r, Map<String, Object> props) {
+        Object p = props.get(CloudHttpRoute.PATH);
+        if (p instanceof String prefix && prefix.startsWith("/") && prefix.endsWith("/") && prefix.length() > 2) {
+            routes.put(prefix, r);
+        } else {
+            LOG.warn("HTTP route {} ignored: its property {} must be a path prefix like /artifacts/", r, CloudHttpRoute.PATH);
+        }
+    }
+
+    void removeRoute(CloudHttpRoute r) {
+        routes.values().removeIf(x -> x == r);
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(NodeSessionListener l) {
         listeners.add(l);
@@ -184,7 +202,7 @@ public class CloudHubComponent {
         InetAddress bind = InetAddress.getByName(cfg.bindAddress());
         bootstrap = HttpsServer.bind(group, new InetSocketAddress(bind, cfg.bootstrapPort()),
                 Tls.server(server, ca.certificate(), ClientAuth.OPTIONAL), 1024 * 1024, CompletableFuture::runAsync,
-                new BootstrapService(ca, secrets::check, Duration.ofDays(cfg.nodeCertValidityDays())));
+                withRoutes(new BootstrapService(ca, secrets::check, Duration.ofDays(cfg.nodeCertValidityDays()))));
         AckRecord record = AckRecord.NONE;
         List<ObjectSyncs.Synced> restored = List.of();
         if (cfg.objectSyncs()) {
@@ -309,6 +327,23 @@ public class CloudHubComponent {
             });
         }
         q.forget(node);
+    }
+
+    /**
+     * The bootstrap, then the registered routes by longest prefix. The TLS layer has verified a
+     * presented client certificate against the CA; the route gets the node it names.
+     */
+    private java.util.function.Function<HttpsServer.Request, HttpsServer.Response> withRoutes(BootstrapService bootstrapService) {
+        return req -> {
+            String prefix = routes.keySet().stream().filter(req.path()::startsWith).max(java.util.Comparator.comparingInt(String::length)).orElse(null);
+            CloudHttpRoute route = prefix == null ? null : routes.get(prefix);
+            if (route == null) {
+                return bootstrapService.apply(req);
+            }
+            String node = req.clientCertificate() == null ? null : Pki.nodeNameOf(req.clientCertificate());
+            CloudHttpRoute.Response r = route.handle(new CloudHttpRoute.Request(req.method(), req.path(), req.headers(), node));
+            return new HttpsServer.Response(r.status(), r.contentType(), r.headers(), r.body());
+        };
     }
 
     /** Names for the hub's certificate: configured ones, then localhost, the host name and every local address. */

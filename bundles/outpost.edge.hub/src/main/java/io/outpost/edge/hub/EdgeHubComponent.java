@@ -9,7 +9,12 @@ import io.outpost.hub.api.Message;
 import io.outpost.hub.api.MessageHandler;
 import io.outpost.link.hub.EdgeHubCore;
 import io.outpost.link.hub.HandlerRegistry;
+import io.outpost.link.hub.Credentials;
+import io.outpost.link.transport.Tls;
 import java.net.InetAddress;
+import java.net.URI;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +45,7 @@ import org.slf4j.LoggerFactory;
 @Component(configurationPid = EdgeHubComponent.PID, service = EdgeHub.class, immediate = true)
 @Designate(ocd = EdgeHubComponent.Cfg.class)
 public class EdgeHubComponent implements EdgeHub {
+    private volatile Path stateDir;
     static final String PID = "io.outpost.edge.hub";
     private static final Logger LOG = LoggerFactory.getLogger(EdgeHubComponent.class);
 
@@ -116,6 +122,7 @@ public class EdgeHubComponent implements EdgeHub {
         this.cfg = cfg;
         String node = cfg.nodeName().isBlank() ? defaultNodeName() : cfg.nodeName().trim();
         String dir = cfg.stateDir().isBlank() ? System.getProperty("karaf.data", "data") + "/outpost/hub" : cfg.stateDir();
+        stateDir = Path.of(dir);
         group = new NioEventLoopGroup(1);
         core = new EdgeHubCore(group, new EdgeHubCore.Config(node, cfg.projectId(), Path.of(dir), Duration.ofSeconds(cfg.keepaliveSeconds()),
                 cfg.missedKeepalives(), cfg.maxFrameBytes(), Duration.ofMillis(cfg.minBackoffMillis()), Duration.ofSeconds(cfg.maxBackoffSeconds()), 0.8),
@@ -215,5 +222,26 @@ public class EdgeHubComponent implements EdgeHub {
             throw new LinkException("no cloud address given: use host or host:port of the cloud's bootstrap endpoint");
         }
         core.join(host, port, cfg.hubPort(), token);
+    }
+
+    @Override
+    public Optional<SSLContext> cloudTls() {
+        try {
+            Optional<Credentials> c = Credentials.load(stateDir);
+            return c.isEmpty() ? Optional.empty() : Optional.of(Tls.jdkClient(c.get().node(), c.get().ca()));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            LOG.warn("no TLS for HTTPS to the cloud: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<URI> cloudHttps() {
+        try {
+            return Credentials.load(stateDir).map(c -> URI.create("https://" + (c.cloudHost().contains(":") ? "[" + c.cloudHost() + "]" : c.cloudHost())
+                    + ":" + c.bootstrapPort() + "/"));
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -1,7 +1,10 @@
 package io.outpost.hub.api;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import javax.net.ssl.SSLContext;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -50,4 +53,25 @@ public interface EdgeHub {
      * @throws LinkException with a message that says what went wrong and what to check
      */
     void join(String cloudAddress, String token) throws LinkException;
+
+    /**
+     * TLS for HTTPS requests to the joined cloud (its artifact repository): this node's key and
+     * certificate as client credentials, the cloud CA as the only trust anchor. Read from the
+     * stored credentials at each call, so a renewed certificate is used at once.
+     *
+     * @return the context, or empty when the gateway has not joined
+     * @since 1.1
+     */
+    default Optional<SSLContext> cloudTls() {
+        return Optional.empty();
+    }
+
+    /**
+     * @return the base URI of the joined cloud's HTTPS endpoint (the bootstrap address, e.g.
+     *     {@code https://cloud:10002/}), or empty when the gateway has not joined
+     * @since 1.1
+     */
+    default Optional<URI> cloudHttps() {
+        return Optional.empty();
+    }
 }

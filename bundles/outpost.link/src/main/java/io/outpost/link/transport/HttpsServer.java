@@ -52,8 +52,16 @@ public final class HttpsServer implements AutoCloseable {
         }
     }
 
-    /** One response. */
-    public record Response(int status, String contentType, byte[] body) {
+    /**
+     * One response.
+     *
+     * @param headers further headers (e.g. {@code Content-Range}), never null
+     */
+    public record Response(int status, String contentType, Map<String, String> headers, byte[] body) {
+        public Response(int status, String contentType, byte[] body) {
+            this(status, contentType, Map.of(), body);
+        }
+
         public static Response text(int status, String text) {
             return new Response(status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
         }
@@ -129,6 +137,7 @@ public final class HttpsServer implements AutoCloseable {
                 }
                 var out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(resp.status()),
                         Unpooled.wrappedBuffer(resp.body()));
+                resp.headers().forEach((k, v) -> out.headers().set(k, v));
                 out.headers().set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
                 out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.body().length);
                 var f = ctx.writeAndFlush(out);

@@ -7,7 +7,12 @@ import io.netty.handler.ssl.SslProvider;
 import io.outpost.link.pki.CertifiedKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * TLS contexts of the link: TLS 1.3, and TLS 1.2 with the ECDHE-ECDSA AES-GCM suite KubeEdge's
@@ -42,5 +47,34 @@ public final class Tls {
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHERS)
                 .build();
+    }
+
+    /**
+     * The same client credentials as a JDK context, for {@code java.net.http.HttpClient} (the
+     * gateway's artifact downloads): presents {@code node}, trusts only {@code ca}.
+     */
+    public static SSLContext jdkClient(CertifiedKey node, X509Certificate ca) throws GeneralSecurityException {
+        char[] pw = new char[0];
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try {
+            keys.load(null, pw);
+        } catch (java.io.IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        keys.setKeyEntry("node", node.key(), pw, new java.security.cert.Certificate[] {node.certificate()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, pw);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        try {
+            trust.load(null, pw);
+        } catch (java.io.IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        trust.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
     }
 }

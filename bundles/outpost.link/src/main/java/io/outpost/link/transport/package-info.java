@@ -4,7 +4,7 @@
  * one process runs every connection on one set of I/O threads.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.outpost.link.transport;
 
 import org.osgi.annotation.bundle.Export;

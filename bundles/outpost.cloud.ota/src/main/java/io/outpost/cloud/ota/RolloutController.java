@@ -1,0 +1,475 @@
+package io.outpost.cloud.ota;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.outpost.hub.api.CloudHub;
+import io.outpost.hub.api.Groups;
+import io.outpost.hub.api.Message;
+import io.outpost.hub.api.MessageContext;
+import io.outpost.hub.api.MessageHandler;
+import io.outpost.hub.api.NodeSession;
+import io.outpost.hub.api.NodeSessionListener;
+import io.outpost.hub.api.Operations;
+import io.outpost.hub.api.Resource;
+import io.outpost.ota.api.Artifact;
+import io.outpost.ota.api.ArtifactNames;
+import io.outpost.ota.api.ArtifactRepository;
+import io.outpost.ota.api.ArtifactSignature;
+import io.outpost.ota.api.OtaMessages;
+import io.outpost.ota.api.Phase;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The GatewayRollout controller: watches rollouts, picks the gateways (names and label
+ * selector, fixed when the rollout starts), starts them canary first and then in sliding batches
+ * ({@link RolloutPlanner}), sends each its command over the cloud–edge link (group {@code ota}),
+ * and writes the gateways' progress reports into {@code status} with merge patches of the
+ * status subresource (the spec is never written). Emits Kubernetes Events on every gateway's end
+ * and on the rollout's phase changes.
+ *
+ * <p>All state lives on one scheduler thread: informer callbacks, reports and reconnects only
+ * queue work there, so no two reconciles of a rollout interleave.
+ *
+ * <p>Not yet: several cloud replicas would each drive the rollout for the gateways connected to
+ * them; the controller does not elect a leader.
+ */
+@Component(service = {NodeSessionListener.class, MessageHandler.class}, immediate = true,
+        property = {MessageHandler.GROUP + "=" + Groups.OTA, MessageHandler.RESOURCE_TYPE + "=" + OtaMessages.STATUS})
+public class RolloutController implements NodeSessionListener, MessageHandler {
+    static final ResourceDefinitionContext ROLLOUTS = new ResourceDefinitionContext.Builder().withGroup("outpost.io").withVersion("v1alpha1")
+            .withKind("GatewayRollout").withPlural("gatewayrollouts").withNamespaced(true).build();
+    private static final Logger LOG = LoggerFactory.getLogger(RolloutController.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    /** How often every rollout is looked at again: resends commands a gateway may have missed. */
+    private static final long RESYNC_SECONDS = 15;
+
+    @Reference
+    private KubernetesClient kube;
+
+    @Reference
+    private CloudHub hub;
+
+    @Reference
+    private ArtifactRepository repository;
+
+    /** The controller's one thread; see the class comment. */
+    private ScheduledExecutorService exec;
+    private volatile SharedIndexInformer<GenericKubernetesResource> informer;
+    private final Map<String, State> states = new HashMap<>();
+
+    /** One gateway's progress. */
+    record Gw(Phase phase, String reason, boolean sent, String versions, String updated, Map<String, Long> millis) {
+    }
+
+    /** What the controller knows of one rollout. Touched on {@link #exec} only. */
+    static final class State {
+        String uid = "";
+        String revision = "";
+        final Map<String, Gw> gateways = new LinkedHashMap<>();
+        String phase = "";
+        ObjectNode written;
+    }
+
+    @Activate
+    void activate() {
+        exec = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "outpost-rollouts");
+            t.setDaemon(true);
+            return t;
+        });
+        exec.execute(() -> start(1));
+        exec.scheduleWithFixedDelay(this::resyncAll, RESYNC_SECONDS, RESYNC_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Waits for the CRD (installed asynchronously by {@link RolloutCrdInstaller}), then watches. */
+    private void start(int attempt) {
+        try {
+            if (kube.apiextensions().v1().customResourceDefinitions().withName("gatewayrollouts.outpost.io").get() == null) {
+                throw new IllegalStateException("the GatewayRollout CRD is not installed yet");
+            }
+            informer = kube.genericKubernetesResources(ROLLOUTS).inAnyNamespace().inform(new ResourceEventHandler<>() {
+                @Override
+                public void onAdd(GenericKubernetesResource obj) {
+                    queue(key(obj));
+                }
+
+                @Override
+                public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                    // Our own status writes change nothing to decide on.
+                    if (!Objects.equals(oldObj.getAdditionalProperties().get("spec"), newObj.getAdditionalProperties().get("spec"))) {
+                        queue(key(newObj));
+                    }
+                }
+
+                @Override
+                public void onDelete(GenericKubernetesResource obj, boolean unknown) {
+                    exec.execute(() -> states.remove(key(obj)));
+                }
+            }, 0);
+            LOG.info("watching GatewayRollouts");
+        } catch (RuntimeException e) {
+            LOG.info("rollout controller waiting (attempt {}): {}", attempt, e.getMessage());
+            exec.schedule(() -> start(attempt + 1), 5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        exec.shutdownNow();
+        if (informer != null) {
+            informer.close();
+        }
+    }
+
+    private static String key(GenericKubernetesResource o) {
+        return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    }
+
+    private void queue(String key) {
+        exec.execute(() -> {
+            try {
+                reconcile(key);
+            } catch (RuntimeException e) {
+                LOG.warn("rollout {}: {}", key, e.toString());
+            }
+        });
+    }
+
+    private void resyncAll() {
+        if (informer != null) {
+            informer.getStore().list().forEach(o -> {
+                State s = states.get(key(o));
+                // Gateways that were sent their command but never answered get it again (the agent
+                // answers a command it already ran with its result).
+                if (s != null) {
+                    s.gateways.forEach((node, g) -> {
+                        if (g.sent() && g.phase() == Phase.Pending) {
+                            sendCommand(node, o, s);
+                        }
+                    });
+                }
+                queue(key(o));
+            });
+        }
+    }
+
+    private void reconcile(String key) {
+        GenericKubernetesResource o = informer == null ? null : informer.getStore().getByKey(key);
+        if (o == null) {
+            states.remove(key);
+            return;
+        }
+        JsonNode spec = JSON.valueToTree(o.getAdditionalProperties().getOrDefault("spec", F.objectNode()));
+        ObjectNode command;
+        try {
+            command = command(o, spec);
+        } catch (IllegalArgumentException e) {
+            State s = states.computeIfAbsent(key, k -> new State());
+            writeStatus(o, s, "Invalid", "InvalidSpec", e.getMessage(), RolloutPlanner.count(List.of()));
+            return;
+        }
+        String revision = command.path("revision").asText();
+        State s = states.get(key);
+        if (s == null || !s.uid.equals(o.getMetadata().getUid())) {
+            s = seed(o, revision);
+            states.put(key, s);
+        }
+        if (!s.revision.equals(revision)) {
+            if (!s.revision.isEmpty()) {
+                event(o, "Normal", "ArtifactsChanged", "the artifacts changed; the rollout starts over on every gateway");
+            }
+            s.revision = revision;
+            s.gateways.clear();
+            for (String node : targets(spec)) {
+                s.gateways.put(node, new Gw(Phase.Pending, "waiting for its turn", false, "", now(), Map.of()));
+            }
+        }
+        JsonNode st = spec.path("strategy");
+        RolloutPlanner.Strategy strategy = new RolloutPlanner.Strategy(st.path("canary").asInt(1), st.path("batchSize").asInt(1),
+                st.path("failureThreshold").asInt(0), st.path("paused").asBoolean(false));
+        List<RolloutPlanner.Gateway> order = new ArrayList<>();
+        s.gateways.forEach((n, g) -> order.add(new RolloutPlanner.Gateway(n, g.phase(), g.sent())));
+        RolloutPlanner.Plan plan = RolloutPlanner.plan(order, strategy);
+        for (String node : plan.start()) {
+            boolean sent = sendCommand(node, o, s);
+            s.gateways.put(node, new Gw(Phase.Pending, sent ? "sent to the gateway" : "waiting for the gateway to connect", true, "", now(), Map.of()));
+        }
+        if (!plan.start().isEmpty()) {
+            event(o, "Normal", "GatewaysStarted", "updating " + String.join(", ", plan.start()));
+        }
+        // Count again: the plan's counts were taken before the gateways it started.
+        order.clear();
+        s.gateways.forEach((n, g) -> order.add(new RolloutPlanner.Gateway(n, g.phase(), g.sent())));
+        String message = s.gateways.isEmpty() ? "no gateway matches spec.gateways" : plan.message();
+        if (!plan.phase().equals(s.phase)) {
+            boolean bad = plan.phase().equals(RolloutPlanner.HALTED);
+            if (!s.phase.isEmpty() || bad) {
+                event(o, bad ? "Warning" : "Normal", plan.reason(), message);
+            }
+            s.phase = plan.phase();
+        }
+        writeStatus(o, s, plan.phase(), plan.reason(), message, RolloutPlanner.count(order));
+    }
+
+    /** A rollout seen first (or again after a cloud restart): continue from its status when it is of the same revision. */
+    private State seed(GenericKubernetesResource o, String revision) {
+        State s = new State();
+        s.uid = o.getMetadata().getUid();
+        JsonNode status = JSON.valueToTree(o.getAdditionalProperties().getOrDefault("status", F.objectNode()));
+        if (revision.equals(status.path("revision").asText())) {
+            s.revision = revision;
+            s.phase = status.path("phase").asText("");
+            for (JsonNode g : status.path("gateways")) {
+                Phase p;
+                try {
+                    p = Phase.valueOf(g.path("phase").asText("Pending"));
+                } catch (IllegalArgumentException e) {
+                    p = Phase.Pending;
+                }
+                s.gateways.put(g.path("name").asText(), new Gw(p, g.path("reason").asText(""), g.path("sent").asBoolean(false),
+                        g.path("versions").asText(""), g.path("lastUpdate").asText(now()), Map.of()));
+            }
+        }
+        return s;
+    }
+
+    /** The gateways named, and the Nodes matching the selector, in name order. */
+    private List<String> targets(JsonNode spec) {
+        TreeSet<String> names = new TreeSet<>();
+        spec.path("gateways").path("names").forEach(n -> names.add(n.asText()));
+        JsonNode labels = spec.path("gateways").path("selector").path("matchLabels");
+        if (labels.isObject() && labels.size() > 0) {
+            Map<String, String> l = new HashMap<>();
+            labels.fields().forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
+            for (Node n : kube.nodes().withLabels(l).list().getItems()) {
+                names.add(n.getMetadata().getName());
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * The command gateways get: the artifacts with digest, size, signature and URL (from the
+     * spec, else from the repository), the rollout's uid and a revision that changes only
+     * when what is installed changes (not on pause/resume).
+     */
+    private ObjectNode command(GenericKubernetesResource o, JsonNode spec) {
+        ArrayNode arts = F.arrayNode();
+        JsonNode list = spec.path("artifacts");
+        if (!list.isArray() || list.isEmpty()) {
+            throw new IllegalArgumentException("spec.artifacts is empty: name at least one {name, version} published with outpost:artifact publish");
+        }
+        if (list.size() > 32) {
+            throw new IllegalArgumentException("spec.artifacts has " + list.size() + " entries; at most 32");
+        }
+        for (JsonNode a : list) {
+            String name = ArtifactNames.requireName(a.path("name").asText(null));
+            String version = ArtifactNames.requireVersion(a.path("version").asText(null));
+            Artifact published = repository.find(name, version).orElse(null);
+            String sha = a.path("sha256").asText("");
+            if (sha.isEmpty()) {
+                if (published == null) {
+                    throw new IllegalArgumentException("artifact " + name + " " + version + " is not published: run outpost:artifact publish <file> "
+                            + name + " " + version + " on the cloud, or give url, sha256, size and signature");
+                }
+                sha = published.sha256();
+            }
+            ArtifactNames.requireSha256(sha);
+            long size = a.has("size") ? a.path("size").asLong() : published != null ? published.size() : -1;
+            if (size <= 0) {
+                throw new IllegalArgumentException("artifact " + name + " " + version + ": give its size in bytes (spec.artifacts[].size)");
+            }
+            String url = a.path("url").asText("");
+            if (url.isEmpty()) {
+                url = Artifact.pathOf(name, version);
+            } else if (!url.startsWith("https://") && !url.startsWith("/artifacts/")) {
+                throw new IllegalArgumentException("artifact " + name + " " + version + ": url must be https://… or a repository path /artifacts/…");
+            }
+            String sig = a.has("signature") ? a.path("signature").asText("") : published != null ? published.signature() : "";
+            arts.addObject().put("name", name).put("version", version).put("sha256", sha).put("size", size).put("signature", sig).put("url", url);
+        }
+        boolean downgrade = spec.path("strategy").path("allowDowngrade").asBoolean(false);
+        String revision = ArtifactSignature.sha256((arts.toString() + downgrade).getBytes(StandardCharsets.UTF_8)).substring(0, 12);
+        ObjectNode c = F.objectNode().put("uid", o.getMetadata().getUid()).put("revision", revision).put("allowDowngrade", downgrade);
+        c.set("artifacts", arts);
+        return c;
+    }
+
+    private boolean sendCommand(String node, GenericKubernetesResource o, State s) {
+        ObjectNode c;
+        try {
+            c = command(o, JSON.valueToTree(o.getAdditionalProperties().getOrDefault("spec", F.objectNode())));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        Message m = Message.builder().source(OtaMessages.CONTROLLER).group(Groups.OTA).operation(Operations.UPDATE)
+                .resource(o.getMetadata().getNamespace() + "/" + OtaMessages.ROLLOUT + "/" + o.getMetadata().getName()).content(c).build();
+        return hub.send(node, m);
+    }
+
+    private void writeStatus(GenericKubernetesResource o, State s, String phase, String reason, String message, RolloutPlanner.Counts counts) {
+        ObjectNode status = F.objectNode();
+        status.put("observedGeneration", o.getMetadata().getGeneration() == null ? 0 : o.getMetadata().getGeneration());
+        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", message);
+        status.putObject("counts").put("total", counts.total()).put("pending", counts.pending()).put("inProgress", counts.inProgress())
+                .put("succeeded", counts.succeeded()).put("failed", counts.failed()).put("rolledBack", counts.rolledBack());
+        ArrayNode gws = status.putArray("gateways");
+        s.gateways.forEach((n, g) -> {
+            ObjectNode x = gws.addObject().put("name", n).put("phase", g.phase().name()).put("reason", g.reason()).put("sent", g.sent())
+                    .put("versions", g.versions()).put("lastUpdate", g.updated());
+            if (!g.millis().isEmpty()) {
+                x.set("millis", JSON.valueToTree(g.millis()));
+            }
+        });
+        ArrayNode conds = status.putArray("conditions");
+        boolean done = phase.equals(RolloutPlanner.SUCCEEDED) || phase.equals(RolloutPlanner.COMPLETED);
+        conds.add(condition(s, "Progressing", phase.equals(RolloutPlanner.PROGRESSING), reason, message));
+        conds.add(condition(s, "Halted", phase.equals(RolloutPlanner.HALTED) || phase.equals("Invalid"), reason, message));
+        conds.add(condition(s, "Complete", done, reason, message));
+        if (status.equals(s.written)) {
+            return;
+        }
+        ObjectNode patch = F.objectNode();
+        patch.set("status", status);
+        try {
+            kube.genericKubernetesResources(ROLLOUTS).inNamespace(o.getMetadata().getNamespace()).withName(o.getMetadata().getName())
+                    .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            s.written = status;
+        } catch (RuntimeException e) {
+            LOG.warn("status of GatewayRollout {} not written: {}", key(o), e.getMessage());
+        }
+    }
+
+    /** A condition; its transition time stays while its status does. */
+    private static ObjectNode condition(State s, String type, boolean on, String reason, String message) {
+        String st = on ? "True" : "False";
+        String since = now();
+        if (s.written != null) {
+            for (JsonNode c : s.written.path("conditions")) {
+                if (type.equals(c.path("type").asText()) && st.equals(c.path("status").asText())) {
+                    since = c.path("lastTransitionTime").asText(since);
+                }
+            }
+        }
+        return F.objectNode().put("type", type).put("status", st).put("reason", reason).put("message", message).put("lastTransitionTime", since);
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private void event(GenericKubernetesResource o, String type, String reason, String message) {
+        try {
+            String ns = o.getMetadata().getNamespace();
+            kube.v1().events().inNamespace(ns).resource(new EventBuilder()
+                    .withNewMetadata().withName(o.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(ns).endMetadata()
+                    .withNewInvolvedObject().withApiVersion("outpost.io/v1alpha1").withKind("GatewayRollout").withName(o.getMetadata().getName())
+                    .withNamespace(ns).withUid(o.getMetadata().getUid()).endInvolvedObject()
+                    .withType(type).withReason(reason).withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
+                    .withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
+                    .withNewSource().withComponent("outpost-rollout-controller").endSource().build()).create();
+        } catch (RuntimeException e) {
+            LOG.debug("event {} not written: {}", reason, e.getMessage());
+        }
+    }
+
+    @Override
+    public void connected(NodeSession session) {
+        String node = session.nodeName();
+        // A gateway that (re)connects mid-update gets its command again; its agent resumes or
+        // answers with the result it reached.
+        exec.execute(() -> states.forEach((key, s) -> {
+            Gw g = s.gateways.get(node);
+            GenericKubernetesResource o = informer == null ? null : informer.getStore().getByKey(key);
+            if (g != null && g.sent() && !g.phase().terminal() && o != null) {
+                sendCommand(node, o, s);
+            }
+        }));
+    }
+
+    @Override
+    public void disconnected(NodeSession session, String reason) {
+    }
+
+    /** A gateway's progress: {@code update <ns>/gatewayrolloutstatus/<name>} from the gateway's agent. */
+    @Override
+    public void handle(MessageContext ctx, Message m) {
+        Resource r = Resource.parse(m.resource());
+        JsonNode c = m.content();
+        if (!OtaMessages.STATUS.equals(r.type()) || r.namespace().isEmpty() || r.name().isEmpty()) {
+            throw new IllegalArgumentException("unsupported OTA resource '" + m.resource() + "': expected <namespace>/" + OtaMessages.STATUS + "/<rollout>");
+        }
+        Phase phase;
+        try {
+            phase = Phase.valueOf(c.path("phase").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown phase '" + c.path("phase").asText("") + "' in an OTA report");
+        }
+        String node = ctx.nodeName();
+        String reason = truncate(c.path("reason").asText(""), 512);
+        String versions = truncate(c.path("versions").asText(""), 256);
+        Map<String, Long> millis = new LinkedHashMap<>();
+        c.path("millis").fields().forEachRemaining(e -> {
+            if (millis.size() < 8 && e.getKey().matches("[a-zA-Z]{1,20}")) {
+                millis.put(e.getKey(), e.getValue().asLong());
+            }
+        });
+        String key = r.namespace() + "/" + r.name();
+        String uid = c.path("uid").asText("");
+        String revision = c.path("revision").asText("");
+        exec.execute(() -> {
+            State s = states.get(key);
+            Gw old = s == null ? null : s.gateways.get(node);
+            // Only the gateway itself, for the rollout's current revision (stale reports of an
+            // earlier revision, or from a node that is no target, are dropped).
+            if (old == null || !s.uid.equals(uid) || !s.revision.equals(revision)) {
+                LOG.debug("OTA report from {} for {} ignored (not a target, or another revision)", node, key);
+                return;
+            }
+            s.gateways.put(node, new Gw(phase, reason, true, versions, now(), millis));
+            if (phase.terminal() && old.phase() != phase) {
+                GenericKubernetesResource o = informer.getStore().getByKey(key);
+                if (o != null) {
+                    event(o, phase == Phase.Succeeded ? "Normal" : "Warning", "Gateway" + phase.name(), node + ": " + (reason.isEmpty() ? phase.name() : reason));
+                }
+            }
+            reconcile(key);
+        });
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() > max ? s.substring(0, max) : s;
+    }
+}
