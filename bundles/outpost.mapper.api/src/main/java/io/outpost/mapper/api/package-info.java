@@ -11,7 +11,7 @@
  * ({@code spec.properties[].visitors.configData}).
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.outpost.mapper.api;
 
 import org.osgi.annotation.bundle.Export;

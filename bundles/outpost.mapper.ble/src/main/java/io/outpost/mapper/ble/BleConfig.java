@@ -1,5 +1,10 @@
 package io.outpost.mapper.ble;
 
+import static io.outpost.mapper.api.ConfigFields.bool;
+import static io.outpost.mapper.api.ConfigFields.integer;
+import static io.outpost.mapper.api.ConfigFields.number;
+import static io.outpost.mapper.api.ConfigFields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.outpost.twin.api.DeviceSpec;
 import io.outpost.twin.api.PropertySpec;
@@ -228,52 +233,6 @@ record BleConfig(String mac, String adapter, int timeoutMillis, int connectTimeo
             return null;
         }
         return h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20) + "-" + h.substring(20);
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode f = n.path(field);
-        return f.isValueNode() ? f.asText("").trim() : "";
-    }
-
-    private static boolean bool(JsonNode n, String field) {
-        JsonNode f = n.path(field);
-        return f.isBoolean() ? f.booleanValue() : "true".equalsIgnoreCase(f.asText(""));
-    }
-
-    private static int integer(JsonNode n, String field, int dflt, int min, int max, String where, List<String> problems) {
-        JsonNode f = n.path(field);
-        if (f.isMissingNode() || f.isNull() || f.asText("").isEmpty()) {
-            return dflt;
-        }
-        long v;
-        try {
-            v = f.isNumber() && f.canConvertToExactIntegral() ? f.asLong() : Long.parseLong(f.asText().trim());
-        } catch (NumberFormatException e) {
-            problems.add(where + "." + field + " '" + f.asText() + "' is not a whole number");
-            return dflt;
-        }
-        if (v < min || v > max) {
-            problems.add(where + "." + field + " " + v + " is outside " + min + ".." + max);
-            return dflt;
-        }
-        return (int) v;
-    }
-
-    private static double number(JsonNode n, String field, double dflt, String where, List<String> problems) {
-        JsonNode f = n.path(field);
-        if (f.isMissingNode() || f.isNull() || f.asText("").isEmpty()) {
-            return dflt;
-        }
-        try {
-            double d = f.isNumber() ? f.asDouble() : Double.parseDouble(f.asText().trim());
-            if (Double.isFinite(d)) {
-                return d;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        problems.add(where + "." + field + " '" + f.asText() + "' is not a number");
-        return dflt;
     }
 
     /** Limits shared by the checks. */

@@ -1,5 +1,9 @@
 package io.outpost.mapper.opcua;
 
+import static io.outpost.mapper.api.ConfigFields.bool;
+import static io.outpost.mapper.api.ConfigFields.integer;
+import static io.outpost.mapper.api.ConfigFields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.outpost.twin.api.DeviceSpec;
 import io.outpost.twin.api.PropertySpec;
@@ -63,8 +67,8 @@ record DeviceConfig(String url, SecurityPolicy policy, MessageSecurityMode mode,
         }
         int timeout = integer(c, "timeout", 5000, 100, 600_000, where, problems,
                 " (milliseconds; KubeEdge's mappers disagree on the unit, so Outpost takes milliseconds: 5000 is 5 s)");
-        int keepAlive = integer(c, "keepAlive", 5000, 100, 600_000, where, problems, "");
-        int publishing = integer(c, "publishingInterval", 1000, 10, 3_600_000, where, problems, "");
+        int keepAlive = integer(c, "keepAlive", 5000, 100, 600_000, where, problems);
+        int publishing = integer(c, "publishingInterval", 1000, 10, 3_600_000, where, problems);
         boolean subscribeAll = bool(c, "subscribe", false, where, problems);
         Map<String, Point> points = new LinkedHashMap<>();
         for (PropertySpec p : device.properties()) {
@@ -101,7 +105,7 @@ record DeviceConfig(String url, SecurityPolicy policy, MessageSecurityMode mode,
             }
         }
         boolean subscribe = bool(v, "subscribe", subscribeAll, where, problems);
-        int sampling = integer(v, "samplingInterval", (int) Math.min(Integer.MAX_VALUE, p.collectCycleMillis()), 0, 3_600_000, where, problems, "");
+        int sampling = integer(v, "samplingInterval", (int) Math.min(Integer.MAX_VALUE, p.collectCycleMillis()), 0, 3_600_000, where, problems);
         if (problems.size() != before) {
             return null;
         }
@@ -144,47 +148,5 @@ record DeviceConfig(String url, SecurityPolicy policy, MessageSecurityMode mode,
             problems.add(where + ".securityMode None does not go with securityPolicy " + policy.name() + ": use Sign or SignAndEncrypt");
         }
         return m;
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode f = n.path(field);
-        return f.isValueNode() ? f.asText("").trim() : "";
-    }
-
-    private static boolean bool(JsonNode n, String field, boolean dflt, String where, List<String> problems) {
-        JsonNode f = n.path(field);
-        if (f.isMissingNode() || f.isNull() || f.asText("").isEmpty()) {
-            return dflt;
-        }
-        if (f.isBoolean()) {
-            return f.booleanValue();
-        }
-        return switch (f.asText().trim().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> {
-                problems.add(where + "." + field + " '" + f.asText() + "' is not true or false");
-                yield dflt;
-            }
-        };
-    }
-
-    private static int integer(JsonNode n, String field, int dflt, int min, int max, String where, List<String> problems, String hint) {
-        JsonNode f = n.path(field);
-        if (f.isMissingNode() || f.isNull() || f.asText("").isEmpty()) {
-            return dflt;
-        }
-        long v;
-        try {
-            v = f.isNumber() && f.canConvertToExactIntegral() ? f.asLong() : Long.parseLong(f.asText().trim());
-        } catch (NumberFormatException e) {
-            problems.add(where + "." + field + " '" + f.asText() + "' is not a whole number" + hint);
-            return dflt;
-        }
-        if (v < min || v > max) {
-            problems.add(where + "." + field + " " + v + " is outside " + min + ".." + max + hint);
-            return dflt;
-        }
-        return (int) v;
     }
 }
