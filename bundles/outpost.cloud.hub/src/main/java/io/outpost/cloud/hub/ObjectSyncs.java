@@ -5,20 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.outpost.cloud.kube.crd.OutpostCrds;
 import io.outpost.hub.api.Groups;
 import io.outpost.hub.api.Message;
 import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.Operations;
 import io.outpost.link.delivery.AckRecord;
 import io.outpost.link.delivery.ObjectRef;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -82,33 +80,7 @@ final class ObjectSyncs implements AckRecord {
 
     /** Installs the CRD unless one exists that Outpost did not install (KubeEdge's, an admin's). */
     void installCrd() {
-        CustomResourceDefinition crd;
-        try (InputStream in = ObjectSyncs.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("bundle resource " + CRD_RESOURCE + " is missing");
-            }
-            crd = kube.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + CRD_RESOURCE + ": " + e.getMessage(), e);
-        }
-        var crds = kube.apiextensions().v1().customResourceDefinitions();
-        CustomResourceDefinition existing = crds.withName(crd.getMetadata().getName()).get();
-        if (existing == null) {
-            try {
-                crds.resource(crd).create();
-                LOG.info("installed CRD {}", crd.getMetadata().getName());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-            }
-            return;
-        }
-        var labels = existing.getMetadata().getLabels();
-        if (labels != null && "outpost".equals(labels.get("app.kubernetes.io/part-of"))) {
-            crd.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-            crds.resource(crd).update();
-        }
+        OutpostCrds.apply(kube, ObjectSyncs.class.getClassLoader(), CRD_RESOURCE);
     }
 
     /** Every record in the cluster (KubeEdge's included); records whose name is not {@code <node>.<uid>} are skipped. */

@@ -1,10 +1,7 @@
 package io.outpost.cloud.ota;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
-import java.io.InputStream;
+import io.outpost.cloud.kube.crd.OutpostCrds;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -59,7 +56,7 @@ public class RolloutCrdInstaller {
     private void install(int attempt) {
         CompletableFuture.runAsync(() -> {
             for (String resource : CRDS) {
-                apply(resource);
+                OutpostCrds.apply(kube, RolloutCrdInstaller.class.getClassLoader(), resource);
             }
         }).whenComplete((v, e) -> {
             if (e == null || stopped) {
@@ -73,37 +70,5 @@ public class RolloutCrdInstaller {
                 }
             });
         });
-    }
-
-    private void apply(String resource) {
-        CustomResourceDefinition crd;
-        try (InputStream in = RolloutCrdInstaller.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("bundle resource " + resource + " is missing");
-            }
-            crd = kube.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + resource + ": " + e.getMessage(), e);
-        }
-        var crds = kube.apiextensions().v1().customResourceDefinitions();
-        CustomResourceDefinition existing = crds.withName(crd.getMetadata().getName()).get();
-        if (existing == null) {
-            try {
-                crds.resource(crd).create();
-                LOG.info("installed CRD {}", crd.getMetadata().getName());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-            }
-            return;
-        }
-        var labels = existing.getMetadata().getLabels();
-        if (labels == null || !"outpost".equals(labels.get("app.kubernetes.io/part-of"))) {
-            LOG.info("CRD {} exists and is not Outpost's; left as it is", crd.getMetadata().getName());
-            return;
-        }
-        crd.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-        crds.resource(crd).update();
     }
 }
