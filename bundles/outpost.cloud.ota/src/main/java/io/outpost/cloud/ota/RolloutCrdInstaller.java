@@ -3,9 +3,6 @@ package io.outpost.cloud.ota;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.outpost.cloud.kube.crd.OutpostCrds;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -13,8 +10,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Installs the {@code gatewayrollouts.outpost.io} CRD, as the device bundle installs KubeEdge's
@@ -27,7 +22,6 @@ import org.slf4j.LoggerFactory;
 public class RolloutCrdInstaller {
     static final String PID = "io.outpost.cloud.ota.crd";
     static final List<String> CRDS = List.of("crds/outpost.io_gatewayrollouts.yaml");
-    private static final Logger LOG = LoggerFactory.getLogger(RolloutCrdInstaller.class);
 
     @ObjectClassDefinition(name = "Outpost cloud: GatewayRollout CRD", description = "The OTA rollout custom resource.")
     public @interface Cfg {
@@ -38,37 +32,19 @@ public class RolloutCrdInstaller {
     @Reference
     private KubernetesClient kube;
 
-    private volatile boolean stopped;
+    private OutpostCrds.Installation installation;
 
     @Activate
     void activate(Cfg cfg) {
         if (cfg.installCrds()) {
-            install(1);
+            installation = OutpostCrds.installInBackground(kube, RolloutCrdInstaller.class.getClassLoader(), CRDS, "GatewayRollout CRD");
         }
     }
 
     @Deactivate
     void deactivate() {
-        stopped = true;
-    }
-
-    /** Off the activation thread, retried while the API server is not reachable. */
-    private void install(int attempt) {
-        CompletableFuture.runAsync(() -> {
-            for (String resource : CRDS) {
-                OutpostCrds.apply(kube, RolloutCrdInstaller.class.getClassLoader(), resource);
-            }
-        }).whenComplete((v, e) -> {
-            if (e == null || stopped) {
-                return;
-            }
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            LOG.warn("GatewayRollout CRD not installed yet (attempt {}): {}; retrying in 5 s", attempt, cause.getMessage());
-            CompletableFuture.delayedExecutor(5, TimeUnit.SECONDS).execute(() -> {
-                if (!stopped) {
-                    install(attempt + 1);
-                }
-            });
-        });
+        if (installation != null) {
+            installation.close();
+        }
     }
 }

@@ -5,7 +5,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +39,70 @@ public final class OutpostCrds {
     }
 
     private OutpostCrds() {
+    }
+
+    /**
+     * {@link #apply}s each of {@code resources} off the caller's thread (a component's activation
+     * must not wait for the API server), and again every 5 s until all are in or the returned
+     * installation is closed: the cloud may start before the API server is reachable.
+     *
+     * @param what names the definitions in the log, for example "device CRDs"
+     */
+    public static Installation installInBackground(KubernetesClient kube, ClassLoader loader, List<String> resources, String what) {
+        Installation installation = new Installation(kube, loader, List.copyOf(resources), what);
+        installation.attempt(1);
+        return installation;
+    }
+
+    /** A background installation; {@link #close} stops its retries. */
+    public static final class Installation implements AutoCloseable {
+        private final KubernetesClient kube;
+        private final ClassLoader loader;
+        private final List<String> resources;
+        private final String what;
+        private final CompletableFuture<Void> installed = new CompletableFuture<>();
+        private volatile boolean stopped;
+
+        private Installation(KubernetesClient kube, ClassLoader loader, List<String> resources, String what) {
+            this.kube = kube;
+            this.loader = loader;
+            this.resources = resources;
+            this.what = what;
+        }
+
+        /** @return completes when every definition has been applied */
+        public CompletableFuture<Void> installed() {
+            return installed.copy();
+        }
+
+        @Override
+        public void close() {
+            stopped = true;
+        }
+
+        // The common pool and its delayed executor: one short task per attempt needs no thread of its own.
+        private void attempt(int attempt) {
+            CompletableFuture.runAsync(() -> {
+                for (String resource : resources) {
+                    apply(kube, loader, resource);
+                }
+            }).whenComplete((v, e) -> {
+                if (e == null) {
+                    installed.complete(null);
+                    return;
+                }
+                if (stopped) {
+                    return;
+                }
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                LOG.warn("{} not installed yet (attempt {}): {}; retrying in 5 s", what, attempt, cause.getMessage());
+                CompletableFuture.delayedExecutor(5, TimeUnit.SECONDS).execute(() -> {
+                    if (!stopped) {
+                        attempt(attempt + 1);
+                    }
+                });
+            });
+        }
     }
 
     /**

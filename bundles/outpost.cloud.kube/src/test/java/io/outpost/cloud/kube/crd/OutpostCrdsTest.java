@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.outpost.devapiserver.DevApiServer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,14 @@ class OutpostCrdsTest {
         CustomResourceDefinition after = stored();
         assertTrue(after.getMetadata().getLabels() == null || !after.getMetadata().getLabels().containsKey(OutpostCrds.PART_OF));
         assertEquals(false, after.getSpec().getVersions().get(0).getServed());
+    }
+
+    @Test
+    void installsInTheBackground() throws Exception {
+        try (OutpostCrds.Installation i = OutpostCrds.installInBackground(kube, loader(), List.of(RESOURCE), "test CRD")) {
+            i.installed().get(30, TimeUnit.SECONDS);
+        }
+        assertEquals("Widget", stored().getSpec().getNames().getKind());
     }
 
     @Test
