@@ -12,6 +12,8 @@ export OUTPOST_HOME="${E2E_CONSOLE_HOME:-$ROOT/karaf-assembly/target/e2e-console
 export OUTPOST_APISERVER_PORT=16543 OUTPOST_HUB_PORT=11100 OUTPOST_BOOTSTRAP_PORT=11102
 export OUTPOST_CLOUD_SSH_PORT=18111 OUTPOST_GATEWAY_SSH_PORT=18112 OUTPOST_GATEWAY_NAME=e2e-console-gw
 export OUTPOST_CONSOLE_PORT=18453
+# The Pods page is first seen without the pod manager; the browser installs it.
+export OUTPOST_NO_PODS=1
 export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
 OUT="$ROOT/outpost"
 URL="https://127.0.0.1:$OUTPOST_CONSOLE_PORT"

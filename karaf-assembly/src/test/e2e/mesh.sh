@@ -39,7 +39,7 @@ export SOCKET
 
 NSB=omesh-b NSC=omesh-c
 # B and C: OUTPOST_GATEWAY_* for a gateway instance in a namespace ($1: b or c)
-gwenv() { local n=2; [ "$1" = c ] && n=3; echo "OUTPOST_GATEWAY_INSTANCE=gw-$1 OUTPOST_GATEWAY_NAME=e2e-mesh-$1 OUTPOST_GATEWAY_SSH_PORT=61${n}02 OUTPOST_GATEWAY_MQTT_PORT=61${n}83 OUTPOST_CONSOLE_PORT=61${n}44 OUTPOST_NO_AUTOJOIN=1"; }
+gwenv() { local n=2; [ "$1" = c ] && n=3; echo "OUTPOST_GATEWAY_INSTANCE=gw-$1 OUTPOST_GATEWAY_NAME=e2e-mesh-$1 OUTPOST_GATEWAY_SSH_PORT=61${n}02 OUTPOST_GATEWAY_MQTT_PORT=61${n}83 OUTPOST_CONSOLE_PORT=61${n}44 OUTPOST_NO_AUTOJOIN=1 OUTPOST_NO_PODS=1"; }
 GWN() { local which="$1"; shift; ip netns exec "omesh-$which" env $(gwenv "$which") "$OUT" shell gateway "$@" 2>&1; }
 export -f gwenv GWN
 export OUT NSB NSC
