@@ -83,7 +83,7 @@ echo "$nodes" | sed 's/^/     /'
 check "cloud shell: outpost:nodes shows the gateway Ready with its session and a recent heartbeat" bash -c \
   "grep -Eq '^ *e2e-gw-1 +[│|] Ready +[│|] [^│|]+[│|] [^│|]+[│|] connected [0-9]+[smhd], seen [0-9]+s ago +[│|] [0-9]+s ago' <<<'$nodes'"
 check "outpost:nodes on the gateway says it runs on the cloud" contains "$("$OUT" shell gateway outpost:nodes 2>&1)" "runs on the cloud"
-check "outpost:pods on a gateway without outpost-pods says how to install it" contains "$("$OUT" shell gateway outpost:pods 2>&1)" "feature:install outpost-pods"
+check "outpost:pods on the gateway prints its table (the pod manager boots where containerd is)" contains "$("$OUT" shell gateway outpost:pods 2>&1)" "RESTARTS"
 check "a missing argument gets Karaf's usage error" contains "$("$OUT" shell gateway outpost:join 2>&1)" "argument cloud is required"
 
 fl="$("$OUT" shell gateway "feature:list -o" 2>&1)"
@@ -140,7 +140,7 @@ check "the restart did not join again" test "$(grep -h -c 'joined the cloud' "$O
 echo "== a second gateway joins with a fresh token through outpost:join"
 tok="$("$OUT" token)"
 check "the cloud prints a fresh token" contains "$tok" "."
-export OUTPOST_GATEWAY_INSTANCE=gw2 OUTPOST_GATEWAY_NAME=e2e-gw-2 OUTPOST_GATEWAY_SSH_PORT=18103 OUTPOST_GATEWAY_MQTT_PORT=11884 OUTPOST_NO_AUTOJOIN=1
+export OUTPOST_GATEWAY_INSTANCE=gw2 OUTPOST_GATEWAY_NAME=e2e-gw-2 OUTPOST_GATEWAY_SSH_PORT=18103 OUTPOST_GATEWAY_MQTT_PORT=11884 OUTPOST_NO_AUTOJOIN=1 OUTPOST_NO_PODS=1
 "$OUT" start gateway >/dev/null 2>&1
 wait_for 60 "the second gateway's shell answers" bash -c "'$OUT' shell gateway outpost:status | grep -q NOT_JOINED"
 check "join with a malformed token says it is malformed" contains "$("$OUT" shell gateway outpost:join 127.0.0.1:11002 not-a-token 2>&1)" "malformed"
@@ -157,8 +157,9 @@ wait_for 60 "the second gateway is a Ready Node" is_ready e2e-gw-2
 check "both gateways are listed" test "$(K get nodes -o name | grep -c e2e-gw)" = 2
 key_mode="$(stat -c %a "$OUTPOST_HOME/gw2/data/outpost/hub/node.key")"
 check "the gateway's private key is owner-only (0600)" test "$key_mode" = 600
+check "outpost:pods on a gateway started without the pod manager says how to install it" contains "$("$OUT" shell gateway outpost:pods 2>&1)" "feature:install outpost-pods"
 "$OUT" stop gateway >/dev/null 2>&1
-unset OUTPOST_GATEWAY_INSTANCE OUTPOST_NO_AUTOJOIN
+unset OUTPOST_GATEWAY_INSTANCE OUTPOST_NO_AUTOJOIN OUTPOST_NO_PODS
 export OUTPOST_GATEWAY_NAME=e2e-gw-1 OUTPOST_GATEWAY_SSH_PORT=18102 OUTPOST_GATEWAY_MQTT_PORT=11883
 
 echo "== the API server keeps its state while the cloud restarts"
