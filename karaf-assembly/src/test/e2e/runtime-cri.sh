@@ -10,6 +10,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 
 export OUTPOST_HOME="${E2E_HOME:-$ROOT/karaf-assembly/target/e2e-cri}"
 export OUTPOST_GATEWAY_SSH_PORT=18122 OUTPOST_GATEWAY_NAME=e2e-cri-gw OUTPOST_NO_AUTOJOIN=1
+# The runtime feature on its own: without the pod manager, which would keep it installed.
+export OUTPOST_NO_PODS=1
 export OUTPOST_HUB_PORT=11100 OUTPOST_BOOTSTRAP_PORT=11102
 SOCKET="${OUTPOST_CRI_SOCKET:-/run/outpost-containerd/containerd.sock}"
 OUT="$ROOT/outpost"
