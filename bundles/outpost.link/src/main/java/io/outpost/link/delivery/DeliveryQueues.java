@@ -45,6 +45,9 @@ public final class DeliveryQueues {
      * @param window most messages of one node awaiting an ACK at once
      * @param maxQueued most objects queued for one node; beyond, new objects are refused (logged)
      */
+    /** How often an unacknowledged list (a barrier) is sent again before it is given up. */
+    static final int BARRIER_RESENDS = 1;
+
     public record Settings(Duration ackTimeout, Duration maxBackoff, int window, int maxQueued) {
         public static final Settings DEFAULT = new Settings(Duration.ofSeconds(5), Duration.ofSeconds(60), 64, 100_000);
     }
@@ -337,6 +340,19 @@ public final class DeliveryQueues {
                 return;
             }
             e.attempts++;
+            if (e.barrier && e.next == null && e.attempts > BARRIER_RESENDS) {
+                // A list nobody on the gateway takes (e.g. the pod list on a gateway without the
+                // pod manager) must not hold back every other object of the node; a module asks
+                // for its list when it starts, and the next connect sends a fresh one.
+                LOG.info("node {}: no ACK for {} {} after {} attempts; not resent, other objects go on", node, e.inFlight.operation(),
+                        e.inFlight.resource(), e.attempts);
+                q.inFlightById.remove(id);
+                e.inFlight = null;
+                q.barrierInFlight = false;
+                q.entries.remove(e.key);
+                pump(q);
+                return;
+            }
             resent.incrementAndGet();
             // A newer version replaces the lost one; else the same message (same id) again,
             // so a late ACK of the first send still counts.

@@ -279,6 +279,17 @@ class DeliveryQueuesTest {
     }
 
     @Test
+    void aListNobodyAcknowledgesIsGivenUpAndTheRestGoesOn() throws Exception {
+        DeliveryQueues q = queues(Duration.ofMillis(100), 8);
+        q.connected("n1");
+        q.enqueue("n1", Message.builder().group("resource").operation("update").resource("_/podlist").content(JSON.createArrayNode()).build());
+        q.enqueue("n1", pod(Operations.INSERT, "b", "u2", "2"));
+        assertEquals("_/podlist", next().resource());
+        assertEquals("_/podlist", next().resource(), "resent once");
+        assertEquals("default/pod/b", next().resource(), "then given up: b is not held back for ever");
+    }
+
+    @Test
     void aFailedSendWaitsForTheConnect() throws Exception {
         DeliveryQueues q = queues(Duration.ofMillis(100), 8);
         linkUp = false;
