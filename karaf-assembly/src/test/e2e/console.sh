@@ -79,11 +79,36 @@ YAML
 check "kubectl apply of a pod bound to the gateway" kubectl --request-timeout=10s get pod ticker
 check "before the browser installs it, the gateway has no pod manager" bash -c "! '$OUT' shell gateway 'feature:list -i' | grep -q '^outpost-pods '"
 
+echo "== OTA for the OTA page: one update before the browser comes, one it watches live"
+K() { kubectl --request-timeout=10s "$@"; }
+CL() { "$OUT" shell cloud "$@" 2>&1; }
+wait_for 60 "the cloud installed the GatewayRollout CRD" K get crd gatewayrollouts.outpost.io
+check "the OTA agent runs on the gateway (feature outpost-ota booted)" contains "$("$OUT" shell gateway 'feature:list -i' 2>&1)" "outpost-ota"
+mkdir -p "$OUTPOST_HOME/kars" "$OUTPOST_HOME/gateway/etc/outpost-ota-trusted"
+check "outpost:artifact keygen on the cloud" contains "$(CL "outpost:artifact keygen $OUTPOST_HOME/cloud/etc/outpost-ota-signing.pem")" "key id"
+cp "$OUTPOST_HOME/cloud/etc/outpost-ota-signing.pem.pub" "$OUTPOST_HOME/gateway/etc/outpost-ota-trusted/publisher.pem"
+if [ ! -f "$ROOT"/examples/ota-hello/target/outpost.examples.ota-hello-*.jar ]; then
+  (cd "$ROOT" && ./mvnw -B -q -o -pl examples/ota-hello install -DskipTests) >/dev/null 2>&1
+fi
+for v in 1.0.0 1.1.0; do
+  "$ROOT/examples/ota-hello/kar.sh" "$v" "$OUTPOST_HOME/kars/ota-hello-$v.kar" >/dev/null
+  check "publish ota-hello $v" contains "$(CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-$v.kar ota-hello $v")" "published ota-hello $v"
+done
+rollout_yaml() {
+  printf 'apiVersion: outpost.io/v1alpha1\nkind: GatewayRollout\nmetadata: {name: %s, namespace: default}\nspec:\n  gateways: {names: [%s]}\n  artifacts: [{name: ota-hello, version: "%s"}]\n  strategy: {canary: 1, batchSize: 1}\n' \
+    "$1" "$OUTPOST_GATEWAY_NAME" "$2"
+}
+rollout_yaml console-hello-v1 1.0.0 | K apply --validate=false -f - >/dev/null
+wait_for 90 "GatewayRollout console-hello-v1 reaches Succeeded" bash -c "[ \"\$(kubectl --request-timeout=10s get gatewayrollout console-hello-v1 -o jsonpath='{.status.phase}')\" = Succeeded ]"
+# the browser test applies this one with kubectl while the OTA page is open
+rollout_yaml console-hello-v2 1.1.0 >"$OUTPOST_HOME/rollout-v2.yaml"
+
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
 NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 rm -rf "$ROOT/tests/console-browser/target/failsafe-reports"
 (cd "$ROOT" && ./mvnw -B -o -q -f tests/console-browser/pom.xml verify -DskipITs=false -Dconsole.url="$URL/" -Dconsole.user=karaf \
-  -Dconsole.password="$PW" -Dconsole.newPassword="$NEWPW" -Dconsole.screenshots="$ROOT/docs/screenshots") \
+  -Dconsole.password="$PW" -Dconsole.newPassword="$NEWPW" -Dconsole.screenshots="$ROOT/docs/screenshots" \
+  -Dconsole.otaRollout="$OUTPOST_HOME/rollout-v2.yaml") \
   >"$ROOT/karaf-assembly/target/e2e-console-browser.log" 2>&1
 results="$(python3 - "$ROOT/tests/console-browser/target/failsafe-reports" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
@@ -115,9 +140,11 @@ check "SSH no longer accepts the generated password" old_pw_refused
 check "the setting changed in the browser is in etc/io.outpost.edge.node.cfg" grep -Eq '^statusUpdateSeconds *= *I?"?7"?' "$OUTPOST_HOME/gateway/etc/io.outpost.edge.node.cfg"
 check "the feature installed in the browser is installed (feature:list -i)" contains "$("$OUT" shell gateway "feature:list -i" 2>&1)" "instance"
 check "the pod manager installed in the browser runs the pod (outpost:pods over SSH)" bash -c "'$OUT' shell gateway outpost:pods | grep ticker | grep -q Running"
+check "the rollout the browser applied installed ota-hello 1.1.0 (feature:list -i)" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0'"
+check "outpost:ota over SSH shows both updates the OTA page showed" bash -c "[ \"\$('$OUT' shell gateway outpost:ota 2>&1 | grep -c 'Succeeded')\" -ge 2 ]"
 check "the desired value set in the browser is the twin's (outpost:twin)" contains "$("$OUT" shell gateway outpost:twin default/thermometer-1 2>&1)" "24.5"
 for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices \
-    devices-invalid pods-not-installed pods pods-phone pod-logs; do
+    devices-invalid pods-not-installed pods pods-phone pod-logs ota ota-phone; do
   check "screenshot docs/screenshots/$s.png was written" test -s "$ROOT/docs/screenshots/$s.png"
 done
 check "a config snapshot was taken before the change" bash -c "ls '$OUTPOST_HOME/gateway/data/outpost/console/snapshots/' | grep -q json"

@@ -254,6 +254,35 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(10)
+    void theOtaPageShowsTheHistoryAndFollowsARolloutLive() throws Exception {
+        visible("nav-ota").click();
+        By first = By.cssSelector("tr[data-rollout='default/console-hello-v1'][data-phase='Succeeded']");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(first)); // console.sh ran this one before
+        textIn("ota-current-idle", "No update in progress");
+        // a marker that a reload would lose: the rollout below must reach the page through its event stream
+        browser.executeScript("window.otaMarker = 'still here';");
+        Process kubectl = new ProcessBuilder("kubectl", "--request-timeout=10s", "apply", "--validate=false", "-f", required("console.otaRollout"))
+                .redirectErrorStream(true).start();
+        String out = new String(kubectl.getInputStream().readAllBytes());
+        assertEquals(0, kubectl.waitFor(), "kubectl apply of the rollout: " + out);
+        By second = By.cssSelector("tr[data-rollout='default/console-hello-v2'][data-phase='Succeeded']");
+        new WebDriverWait(browser, Duration.ofSeconds(120)).until(ExpectedConditions.visibilityOfElementLocated(second));
+        assertEquals("still here", browser.executeScript("return window.otaMarker;"), "the page was updated live, not reloaded");
+        String feature = visible("ota-features-body").getText();
+        assertTrue(feature.matches("(?s).*ota-hello.*1\\.1\\.0.*yes.*"), feature);
+        assertTrue(browser.findElement(second).getText().contains("1.0.0"), "the previous version is shown");
+        textIn("ota-current-idle", "No update in progress");
+        shot("ota");
+        browser.manage().window().setSize(new Dimension(412, 915)); // a phone
+        Thread.sleep(500);
+        assertTrue(browser.findElement(second).isDisplayed());
+        assertTrue(visible("nav-ota").isDisplayed());
+        shot("ota-phone");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+    }
+
+    @Test
+    @Order(11)
     void loggingOutEndsTheSession() {
         visible("logout").click();
         visible("login-form");
