@@ -129,6 +129,7 @@ class ConsoleBrowserIT {
         textIn("status-link-state", "CONNECTED");
         assertTrue(!visible("status-node").getText().isBlank());
         textIn("status-updated", "live");
+        assertTrue(visible("status-latency").getText().matches("[0-9]+ ms"), "the link's round trip: " + visible("status-latency").getText());
         assertTrue(visible("status-memory").getText().contains("free of"));
         assertTrue(visible("status-console-cert").getText().contains("self-signed"));
         String first = visible("status-updated").getText();
