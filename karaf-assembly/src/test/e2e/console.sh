@@ -142,6 +142,9 @@ check "the feature installed in the browser is installed (feature:list -i)" cont
 check "the pod manager installed in the browser runs the pod (outpost:pods over SSH)" bash -c "'$OUT' shell gateway outpost:pods | grep ticker | grep -q Running"
 check "the rollout the browser applied installed ota-hello 1.1.0 (feature:list -i)" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0'"
 check "outpost:ota over SSH shows both updates the OTA page showed" bash -c "[ \"\$('$OUT' shell gateway outpost:ota 2>&1 | grep -c 'Succeeded')\" -ge 2 ]"
+check "outpost:ota --limit 0 over SSH says what is allowed" contains "$("$OUT" shell gateway 'outpost:ota --limit 0' 2>&1)" "--limit must be from 1 to 1000"
+check "outpost:ota on the cloud says it runs on a gateway" contains "$("$OUT" shell cloud outpost:ota 2>&1)" "runs on a gateway with the OTA agent"
+check "outpost:twin set without a value prints its usage" contains "$("$OUT" shell gateway 'outpost:twin thermometer-1 set setpoint' 2>&1)" "usage: outpost:twin <device> set <property> <value>"
 check "the desired value set in the browser is the twin's (outpost:twin)" contains "$("$OUT" shell gateway outpost:twin default/thermometer-1 2>&1)" "24.5"
 for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices \
     devices-invalid pods-not-installed pods pods-phone pod-logs ota ota-phone; do
