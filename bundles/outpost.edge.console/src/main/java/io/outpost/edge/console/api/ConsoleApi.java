@@ -494,6 +494,15 @@ public final class ConsoleApi {
         if (!errors.isEmpty()) {
             return fieldErrors(422, "the " + what + " does not fit this gateway; nothing was changed", errors);
         }
+        // Only components whose settings differ are touched: writing an unchanged configuration
+        // still restarts its component (the console itself, the hub, the pod manager…).
+        plan.entrySet().removeIf(e -> {
+            try {
+                return !differs(d.settings().values(e.getKey()), e.getValue());
+            } catch (ApiException x) {
+                return false; // let apply report it
+            }
+        });
         saveSnapshot("before " + s.username() + " rolled back to " + what);
         for (var e : plan.entrySet()) {
             d.settings().apply(e.getKey(), e.getValue());
@@ -726,6 +735,18 @@ public final class ConsoleApi {
     }
 
     /** Arrays of ConfigAdmin values as lists, for JSON. */
+    /** @return whether applying {@code target} (null values remove) would change {@code current} */
+    static boolean differs(Map<String, Object> current, Map<String, Object> target) {
+        for (var e : target.entrySet()) {
+            Object now = current.get(e.getKey());
+            Object want = e.getValue();
+            if (want == null ? now != null : now == null || !String.valueOf(plain(now)).equals(String.valueOf(plain(want)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Object plain(Object v) {
         if (v != null && v.getClass().isArray()) {
             List<Object> l = new ArrayList<>();

@@ -379,6 +379,11 @@ class ConsoleApiTest {
         assertEquals(200, rb.status(), new String(rb.body()));
         assertEquals(5, configs.get("io.outpost.edge.node").get("statusUpdateSeconds"));
         assertEquals("kept", configs.get("io.outpost.edge.node").get("token"), "passwords survive a rollback");
+        assertEquals(1, body(rb).get("rolledBack").asInt());
+        int snapshots = body(call("GET", "/api/snapshots", l.cookie(), null, null)).size();
+        HttpResponse again = call("POST", "/api/snapshots/" + before7 + "/rollback", l.cookie(), l.csrf(), null);
+        assertEquals(0, body(again).get("rolledBack").asInt(), "an unchanged component is not written again (it would restart)");
+        assertEquals(snapshots + 1, body(call("GET", "/api/snapshots", l.cookie(), null, null)).size());
 
         HttpResponse bad = call("POST", "/api/snapshots/rollback", l.cookie(), l.csrf(),
                 "{\"configurations\":{\"io.outpost.edge.node\":{\"statusUpdateSeconds\":-1},\"io.gone\":{}}}");
