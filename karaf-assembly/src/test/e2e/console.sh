@@ -126,6 +126,42 @@ while IFS=$'\t' read -r verdict name msg; do
   if [ "$verdict" = PASS ]; then pass "browser: $name"; else fail "browser: $name" "$msg"; fi
 done <<<"$results"
 
+
+# Tab completion needs an interactive session: ssh with a terminal (a pty), as a user types.
+# Prints what the terminal showed after the typed text and a tab.
+complete_over_ssh() {
+  python3 - "$OUTPOST_GATEWAY_SSH_PORT" "$OUTPOST_HOME/ssh/id_rsa" "$1" <<'PY'
+import os, pty, select, sys, time
+port, key, typed = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("ssh", ["ssh", "-tt", "-q", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                      "-o", "ConnectTimeout=10", "-i", key, "-p", port, "karaf@127.0.0.1"])
+out = b""
+def read(seconds, until=None):
+    global out
+    end = time.time() + seconds
+    while time.time() < end and not (until and until in out):
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+read(20, b"karaf@")                      # the prompt
+mark = len(out)
+os.write(fd, typed.encode() + b"\t")
+read(4)
+shown = out[mark:]
+os.write(fd, b"\x15logout\r")          # clear the line, leave
+read(2)
+os.kill(pid, 9)
+import re
+# terminal control sequences out: what is left is the text the user saw
+sys.stdout.write(re.sub(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>])", "", shown.decode("utf-8", "replace")).replace("\r", ""))
+PY
+}
+
 echo "== what the browser changed, seen from outside"
 askpass="$OUTPOST_HOME/askpass"
 pwssh() { # password command: an SSH login with a password, no key
@@ -142,6 +178,10 @@ check "the feature installed in the browser is installed (feature:list -i)" cont
 check "the pod manager installed in the browser runs the pod (outpost:pods over SSH)" bash -c "'$OUT' shell gateway outpost:pods | grep ticker | grep -q Running"
 check "the rollout the browser applied installed ota-hello 1.1.0 (feature:list -i)" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0'"
 check "outpost:ota over SSH shows both updates the OTA page showed" bash -c "[ \"\$('$OUT' shell gateway outpost:ota 2>&1 | grep -c 'Succeeded')\" -ge 2 ]"
+tw_completion="$(complete_over_ssh 'outpost:twin default/thermo')"
+check "tab completes a device name in an SSH session (outpost:twin default/thermo → thermometer-1)" contains "$tw_completion" "thermometer-1"
+logs_completion="$(complete_over_ssh 'outpost:logs default/tic')"
+check "tab completes a pod name in an SSH session (outpost:logs default/tic → ticker)" contains "$logs_completion" "ticker"
 check "outpost:ota --limit 0 over SSH says what is allowed" contains "$("$OUT" shell gateway 'outpost:ota --limit 0' 2>&1)" "--limit must be from 1 to 1000"
 check "outpost:ota on the cloud says it runs on a gateway" contains "$("$OUT" shell cloud outpost:ota 2>&1)" "runs on a gateway with the OTA agent"
 check "outpost:twin set without a value prints its usage" contains "$("$OUT" shell gateway 'outpost:twin thermometer-1 set setpoint' 2>&1)" "usage: outpost:twin <device> set <property> <value>"
