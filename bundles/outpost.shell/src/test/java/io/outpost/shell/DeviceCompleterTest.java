@@ -11,7 +11,7 @@ import org.apache.karaf.shell.api.console.CommandLine;
 import org.junit.jupiter.api.Test;
 
 class DeviceCompleterTest {
-    private static EdgeDevice device(String ns, String name) {
+    private static EdgeDevice edgeDevice(String ns, String name) {
         return new EdgeDevice(ns, name, "model", "virtual", List.of("temperature"), null, null);
     }
 
@@ -55,7 +55,7 @@ class DeviceCompleterTest {
         c.inventory = new DeviceInventory() {
             @Override
             public List<EdgeDevice> devices() {
-                return List.of(device("default", "thermometer-1"), device("default", "thermostat"), device("plant", "boiler"));
+                return List.of(edgeDevice("default", "thermometer-1"), edgeDevice("default", "thermostat"), edgeDevice("plant", "boiler"));
             }
 
             @Override
