@@ -422,7 +422,7 @@ function otaPage() {
     msg.textContent = o.history.length ? '' : 'No update has run on this gateway yet. Roll one out from the cloud: kubectl apply -f a GatewayRollout (docs/ota.md).';
     const c = o.current;
     current.replaceChildren(el('h2', {}, 'Now'), c
-      ? el('dl', { class: 'kv' }, el('dt', {}, 'Updating'), el('dd', { id: 'ota-current-feature' }, c.name + ' ' + (c.previousVersion ? c.previousVersion + ' → ' : '') + c.version),
+      ? el('dl', { class: 'kv' }, el('dt', {}, 'Updating'), el('dd', { id: 'ota-current-feature' }, c.artifacts.map(a => a.name + ' ' + (a.previousVersion ? a.previousVersion + ' → ' : '') + a.version).join(', ')),
           el('dt', {}, 'Phase'), el('dd', { id: 'ota-current-phase', class: statusClass(c.phase) }, c.phase),
           el('dt', {}, 'Rollout'), el('dd', {}, c.rollout), el('dt', {}, 'Doing'), el('dd', {}, c.reason || '—'))
       : el('p', { id: 'ota-current-idle', class: 'ok' }, 'No update in progress' + (o.history.length ? '; the last one ' + o.history[0].phase + ' ' + age(o.history[0].updated) + ' ago.' : '.')));
@@ -431,8 +431,9 @@ function otaPage() {
       el('td', { class: f.installed === false ? 'error' : 'ok' }, f.installed === undefined ? '—' : f.installed ? 'yes' : 'no'),
       el('td', { class: 'optional' }, f.rollout), el('td', { class: 'optional' }, age(f.since) + ' ago'))));
     hbody.replaceChildren(...o.history.map(r => el('tr', { 'data-rollout': r.rollout, 'data-phase': r.phase },
-      el('td', {}, new Date(r.started).toLocaleString()), el('td', {}, r.name), el('td', {}, r.version),
-      el('td', { class: 'optional' }, r.previousVersion || '—'), el('td', { class: statusClass(r.phase) }, r.phase),
+      el('td', {}, new Date(r.started).toLocaleString()), el('td', {}, r.artifacts.map(a => a.name).join(', ')),
+      el('td', {}, r.artifacts.map(a => a.version).join(', ')),
+      el('td', { class: 'optional' }, r.artifacts.map(a => a.previousVersion || '—').join(', ')), el('td', { class: statusClass(r.phase) }, r.phase),
       el('td', { class: 'optional' }, r.rollout), el('td', { class: 'optional' }, took(r.millis)), el('td', {}, r.reason))));
     document.getElementById('ota-total').textContent = o.total > o.history.length ? 'Showing the newest ' + o.history.length + ' of ' + o.total + '.' : '';
   };

@@ -67,24 +67,50 @@ final class OtaList implements Backends.Ota {
             o.putNull("current");
         }
         // The version of each feature the OTA agent last installed successfully.
-        Map<String, OtaRecord> latest = new LinkedHashMap<>();
+        Map<String, ObjectNode> latest = new java.util.TreeMap<>();
         for (OtaRecord r : history) {
             if (r.phase() == Phase.Succeeded) {
-                latest.putIfAbsent(r.name(), r);
+                for (Map.Entry<String, String> a : artifacts(r.name(), r.version()).entrySet()) {
+                    latest.computeIfAbsent(a.getKey(), k -> JsonNodeFactory.instance.objectNode().put("name", k).put("version", a.getValue())
+                            .put("rollout", r.rollout()).put("since", Instant.ofEpochMilli(r.updated()).toString()));
+                }
             }
         }
         ArrayNode f = o.putArray("features");
-        latest.values().stream().sorted((x, y) -> x.name().compareTo(y.name())).forEach(r -> {
-            ObjectNode e = f.addObject().put("name", r.name()).put("version", r.version()).put("rollout", r.rollout())
-                    .put("since", Instant.ofEpochMilli(r.updated()).toString());
+        latest.values().forEach(e -> {
             if (installed != null) {
-                e.put("installed", installed.test(r.name(), r.version()));
+                e.put("installed", installed.test(e.get("name").asText(), e.get("version").asText()));
             }
+            f.add(e);
         });
         ArrayNode h = o.putArray("history");
         history.stream().limit(Math.max(0, limit)).forEach(r -> h.add(record(r)));
         o.put("total", history.size());
         return o;
+    }
+
+    /**
+     * The agent records a rollout's versions as {@code name=version[,name=version…]} (a rollout may
+     * install several features); a plain version belongs to the record's {@code name}.
+     *
+     * @return feature name to version, in the record's order
+     */
+    static Map<String, String> artifacts(String name, String versions) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (versions == null || versions.isBlank()) {
+            return m;
+        }
+        if (!versions.contains("=")) {
+            m.put(name, versions.trim());
+            return m;
+        }
+        for (String part : versions.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq > 0 && eq < part.length() - 1) {
+                m.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+            }
+        }
+        return m;
     }
 
     static ObjectNode record(OtaRecord r) {
@@ -93,6 +119,14 @@ final class OtaList implements Backends.Ota {
                 .put("previousVersion", r.previousVersion()).put("phase", r.phase().name()).put("terminal", r.phase().terminal())
                 .put("reason", r.reason()).put("started", Instant.ofEpochMilli(r.started()).toString())
                 .put("updated", Instant.ofEpochMilli(r.updated()).toString());
+        ArrayNode arts = o.putArray("artifacts");
+        Map<String, String> before = artifacts(r.name(), r.previousVersion());
+        artifacts(r.name(), r.version()).forEach((n, v) -> {
+            ObjectNode a = arts.addObject().put("name", n).put("version", v);
+            if (before.containsKey(n)) {
+                a.put("previousVersion", before.get(n));
+            }
+        });
         ObjectNode m = o.putObject("millis");
         r.millis().forEach(m::put);
         return o;

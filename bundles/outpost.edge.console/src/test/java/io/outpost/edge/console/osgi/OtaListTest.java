@@ -50,6 +50,23 @@ class OtaListTest {
     }
 
     @Test
+    void aRolloutOfSeveralFeaturesAsTheAgentRecordsItIsSplitPerFeature() {
+        OtaRecord r = new OtaRecord("default/both", "rev", "hello", "hello=1.1.0,extra=2.0.0", "hello=1.0.0", Phase.Succeeded, "installed",
+                1000, 2000, Map.of());
+        JsonNode doc = OtaList.doc(List.of(r), 10, (n, v) -> n.equals("hello") && v.equals("1.1.0"));
+        assertEquals("extra", doc.get("features").get(0).get("name").asText(), "sorted by name");
+        assertEquals("2.0.0", doc.get("features").get(0).get("version").asText());
+        assertFalse(doc.get("features").get(0).get("installed").asBoolean());
+        assertEquals("1.1.0", doc.get("features").get(1).get("version").asText());
+        assertTrue(doc.get("features").get(1).get("installed").asBoolean());
+        JsonNode arts = doc.get("history").get(0).get("artifacts");
+        assertEquals("hello", arts.get(0).get("name").asText());
+        assertEquals("1.0.0", arts.get(0).get("previousVersion").asText());
+        assertTrue(arts.get(1).get("previousVersion") == null, "extra was new");
+        assertEquals(Map.of("a", "1"), OtaList.artifacts("x", "a=1,=2,b="), "malformed pairs are left out");
+    }
+
+    @Test
     void withoutTheAgentTheApiSaysWhichFeatureToInstall() {
         ApiException e = assertThrows(ApiException.class, () -> new OtaList(() -> null, () -> null).ota(10));
         assertEquals(503, e.status());
