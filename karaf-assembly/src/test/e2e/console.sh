@@ -79,11 +79,36 @@ YAML
 check "kubectl apply of a pod bound to the gateway" kubectl --request-timeout=10s get pod ticker
 check "before the browser installs it, the gateway has no pod manager" bash -c "! '$OUT' shell gateway 'feature:list -i' | grep -q '^outpost-pods '"
 
+echo "== OTA for the OTA page: one update before the browser comes, one it watches live"
+K() { kubectl --request-timeout=10s "$@"; }
+CL() { "$OUT" shell cloud "$@" 2>&1; }
+wait_for 60 "the cloud installed the GatewayRollout CRD" K get crd gatewayrollouts.outpost.io
+check "the OTA agent runs on the gateway (feature outpost-ota booted)" contains "$("$OUT" shell gateway 'feature:list -i' 2>&1)" "outpost-ota"
+mkdir -p "$OUTPOST_HOME/kars" "$OUTPOST_HOME/gateway/etc/outpost-ota-trusted"
+check "outpost:artifact keygen on the cloud" contains "$(CL "outpost:artifact keygen $OUTPOST_HOME/cloud/etc/outpost-ota-signing.pem")" "key id"
+cp "$OUTPOST_HOME/cloud/etc/outpost-ota-signing.pem.pub" "$OUTPOST_HOME/gateway/etc/outpost-ota-trusted/publisher.pem"
+if [ ! -f "$ROOT"/examples/ota-hello/target/outpost.examples.ota-hello-*.jar ]; then
+  (cd "$ROOT" && ./mvnw -B -q -o -pl examples/ota-hello install -DskipTests) >/dev/null 2>&1
+fi
+for v in 1.0.0 1.1.0; do
+  "$ROOT/examples/ota-hello/kar.sh" "$v" "$OUTPOST_HOME/kars/ota-hello-$v.kar" >/dev/null
+  check "publish ota-hello $v" contains "$(CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-$v.kar ota-hello $v")" "published ota-hello $v"
+done
+rollout_yaml() {
+  printf 'apiVersion: outpost.io/v1alpha1\nkind: GatewayRollout\nmetadata: {name: %s, namespace: default}\nspec:\n  gateways: {names: [%s]}\n  artifacts: [{name: ota-hello, version: "%s"}]\n  strategy: {canary: 1, batchSize: 1}\n' \
+    "$1" "$OUTPOST_GATEWAY_NAME" "$2"
+}
+rollout_yaml console-hello-v1 1.0.0 | K apply --validate=false -f - >/dev/null
+wait_for 90 "GatewayRollout console-hello-v1 reaches Succeeded" bash -c "[ \"\$(kubectl --request-timeout=10s get gatewayrollout console-hello-v1 -o jsonpath='{.status.phase}')\" = Succeeded ]"
+# the browser test applies this one with kubectl while the OTA page is open
+rollout_yaml console-hello-v2 1.1.0 >"$OUTPOST_HOME/rollout-v2.yaml"
+
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
 NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 rm -rf "$ROOT/tests/console-browser/target/failsafe-reports"
 (cd "$ROOT" && ./mvnw -B -o -q -f tests/console-browser/pom.xml verify -DskipITs=false -Dconsole.url="$URL/" -Dconsole.user=karaf \
-  -Dconsole.password="$PW" -Dconsole.newPassword="$NEWPW" -Dconsole.screenshots="$ROOT/docs/screenshots") \
+  -Dconsole.password="$PW" -Dconsole.newPassword="$NEWPW" -Dconsole.screenshots="$ROOT/docs/screenshots" \
+  -Dconsole.otaRollout="$OUTPOST_HOME/rollout-v2.yaml") \
   >"$ROOT/karaf-assembly/target/e2e-console-browser.log" 2>&1
 results="$(python3 - "$ROOT/tests/console-browser/target/failsafe-reports" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
@@ -101,6 +126,42 @@ while IFS=$'\t' read -r verdict name msg; do
   if [ "$verdict" = PASS ]; then pass "browser: $name"; else fail "browser: $name" "$msg"; fi
 done <<<"$results"
 
+
+# Tab completion needs an interactive session: ssh with a terminal (a pty), as a user types.
+# Prints what the terminal showed after the typed text and a tab.
+complete_over_ssh() {
+  python3 - "$OUTPOST_GATEWAY_SSH_PORT" "$OUTPOST_HOME/ssh/id_rsa" "$1" <<'PY'
+import os, pty, select, sys, time
+port, key, typed = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("ssh", ["ssh", "-tt", "-q", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                      "-o", "ConnectTimeout=10", "-i", key, "-p", port, "karaf@127.0.0.1"])
+out = b""
+def read(seconds, until=None):
+    global out
+    end = time.time() + seconds
+    while time.time() < end and not (until and until in out):
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+read(20, b"karaf@")                      # the prompt
+mark = len(out)
+os.write(fd, typed.encode() + b"\t")
+read(4)
+shown = out[mark:]
+os.write(fd, b"\x15logout\r")          # clear the line, leave
+read(2)
+os.kill(pid, 9)
+import re
+# terminal control sequences out: what is left is the text the user saw
+sys.stdout.write(re.sub(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>])", "", shown.decode("utf-8", "replace")).replace("\r", ""))
+PY
+}
+
 echo "== what the browser changed, seen from outside"
 askpass="$OUTPOST_HOME/askpass"
 pwssh() { # password command: an SSH login with a password, no key
@@ -115,9 +176,18 @@ check "SSH no longer accepts the generated password" old_pw_refused
 check "the setting changed in the browser is in etc/io.outpost.edge.node.cfg" grep -Eq '^statusUpdateSeconds *= *I?"?7"?' "$OUTPOST_HOME/gateway/etc/io.outpost.edge.node.cfg"
 check "the feature installed in the browser is installed (feature:list -i)" contains "$("$OUT" shell gateway "feature:list -i" 2>&1)" "instance"
 check "the pod manager installed in the browser runs the pod (outpost:pods over SSH)" bash -c "'$OUT' shell gateway outpost:pods | grep ticker | grep -q Running"
+check "the rollout the browser applied installed ota-hello 1.1.0 (feature:list -i)" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0'"
+check "outpost:ota over SSH shows both updates the OTA page showed" bash -c "[ \"\$('$OUT' shell gateway outpost:ota 2>&1 | grep -c 'Succeeded')\" -ge 2 ]"
+tw_completion="$(complete_over_ssh 'outpost:twin default/thermo')"
+check "tab completes a device name in an SSH session (outpost:twin default/thermo → thermometer-1)" contains "$tw_completion" "thermometer-1"
+logs_completion="$(complete_over_ssh 'outpost:logs default/tic')"
+check "tab completes a pod name in an SSH session (outpost:logs default/tic → ticker)" contains "$logs_completion" "ticker"
+check "outpost:ota --limit 0 over SSH says what is allowed" contains "$("$OUT" shell gateway 'outpost:ota --limit 0' 2>&1)" "--limit must be from 1 to 1000"
+check "outpost:ota on the cloud says it runs on a gateway" contains "$("$OUT" shell cloud outpost:ota 2>&1)" "runs on a gateway with the OTA agent"
+check "outpost:twin set without a value prints its usage" contains "$("$OUT" shell gateway 'outpost:twin thermometer-1 set setpoint' 2>&1)" "usage: outpost:twin <device> set <property> <value>"
 check "the desired value set in the browser is the twin's (outpost:twin)" contains "$("$OUT" shell gateway outpost:twin default/thermometer-1 2>&1)" "24.5"
 for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices \
-    devices-invalid pods-not-installed pods pods-phone pod-logs; do
+    devices-invalid pods-not-installed pods pods-phone pod-logs ota ota-phone; do
   check "screenshot docs/screenshots/$s.png was written" test -s "$ROOT/docs/screenshots/$s.png"
 done
 check "a config snapshot was taken before the change" bash -c "ls '$OUTPOST_HOME/gateway/data/outpost/console/snapshots/' | grep -q json"

@@ -77,11 +77,14 @@ echo "== the shells"
 st="$("$OUT" shell gateway outpost:status 2>&1)"
 check "gateway shell: outpost:status shows CONNECTED" contains "$st" "CONNECTED"
 check "cloud shell: outpost:sessions lists the gateway" contains "$("$OUT" shell cloud outpost:sessions 2>&1)" "e2e-gw-1"
+check "cloud shell: outpost:sessions shows the link's round trip the cloud measured" bash -c \
+  "'$OUT' shell cloud outpost:sessions 2>&1 | grep e2e-gw-1 | grep -Eq '[│|] [0-9]+ ms +[│|]'"
+check "gateway shell: outpost:status shows the latency the gateway measured" bash -c "'$OUT' shell gateway outpost:status 2>&1 | grep -Eq 'Latency +[│|] [0-9]+ ms'"
 check "a cloud command on the gateway says where it runs" contains "$("$OUT" shell gateway outpost:token list 2>&1)" "runs on the cloud"
 nodes="$("$OUT" shell cloud outpost:nodes 2>&1)"
 echo "$nodes" | sed 's/^/     /'
 check "cloud shell: outpost:nodes shows the gateway Ready with its session and a recent heartbeat" bash -c \
-  "grep -Eq '^ *e2e-gw-1 +[│|] Ready +[│|] [^│|]+[│|] [^│|]+[│|] connected [0-9]+[smhd], seen [0-9]+s ago +[│|] [0-9]+s ago' <<<'$nodes'"
+  "grep -Eq '^ *e2e-gw-1 +[│|] Ready +[│|] [^│|]+[│|] [^│|]+[│|] connected [0-9]+[smhd], seen [0-9]+s ago, rtt [0-9]+ ms +[│|] [0-9]+s ago' <<<'$nodes'"
 check "outpost:nodes on the gateway says it runs on the cloud" contains "$("$OUT" shell gateway outpost:nodes 2>&1)" "runs on the cloud"
 check "outpost:pods on the gateway prints its table (the pod manager boots where containerd is)" contains "$("$OUT" shell gateway outpost:pods 2>&1)" "RESTARTS"
 check "a missing argument gets Karaf's usage error" contains "$("$OUT" shell gateway outpost:join 2>&1)" "argument cloud is required"

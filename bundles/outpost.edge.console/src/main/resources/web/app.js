@@ -47,7 +47,7 @@ function age(iso) {
 }
 function statusClass(st) {
   return st === 'Running' || st === 'Succeeded' || st === 'Completed' ? 'ok'
-    : /Error|BackOff|Failed|Unavailable|Unknown/.test(st) ? 'error' : 'warn';
+    : /Error|BackOff|Failed|RolledBack|Unavailable|Unknown/.test(st) ? 'error' : 'warn';
 }
 
 function bytes(n) {
@@ -69,7 +69,7 @@ function when(iso) {
 
 // --- routing
 
-const pages = { status: statusPage, bundles: bundlesPage, config: configPage, logs: logsPage, pods: podsPage, devices: devicesPage };
+const pages = { status: statusPage, bundles: bundlesPage, config: configPage, logs: logsPage, pods: podsPage, devices: devicesPage, ota: otaPage };
 
 function show(name, arg) {
   stopEvents();
@@ -206,6 +206,7 @@ function bundlesPage() {
   const offlineOnly = el('input', { id: 'feature-offline', type: 'checkbox', checked: true });
   const bfilter = el('input', { id: 'bundle-filter', placeholder: 'Filter bundles', type: 'search' });
   view().append(el('h1', {}, 'Bundles & features'),
+    el('p', { class: 'muted' }, 'Updates the cloud rolled out: ', el('a', { href: '#/ota', id: 'bundles-ota-link' }, 'OTA history'), '.'),
     el('h2', {}, 'Features'),
     el('div', { class: 'toolbar' }, ffilter, el('label', { class: 'muted' }, offlineOnly, ' only those in this gateway\'s repository')),
     fmsg,
@@ -391,6 +392,53 @@ function logsPage() {
     state.events = new EventSource('/api/events?topics=logs');
     state.events.addEventListener('log', (e) => add(JSON.parse(e.data)));
   });
+}
+
+// --- OTA
+
+function otaPage() {
+  const msg = el('div', { id: 'ota-message', class: 'message', role: 'status' });
+  const current = el('section', { class: 'card', id: 'ota-current' });
+  const fbody = el('tbody', { id: 'ota-features-body' });
+  const hbody = el('tbody', { id: 'ota-history-body' });
+  const content = el('div', { id: 'ota-content', hidden: true }, current,
+    el('h2', {}, 'Features updated over the air'),
+    el('div', { class: 'table-wrap' }, el('table', { id: 'ota-features' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Feature'), el('th', {}, 'Version'), el('th', {}, 'Installed'), el('th', { class: 'optional' }, 'Rollout'), el('th', { class: 'optional' }, 'Since'))), fbody)),
+    el('h2', {}, 'History'),
+    el('div', { class: 'table-wrap' }, el('table', { id: 'ota-history' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Started'), el('th', {}, 'Feature'), el('th', {}, 'Version'), el('th', { class: 'optional' }, 'Previous'),
+        el('th', {}, 'Phase'), el('th', { class: 'optional' }, 'Rollout'), el('th', { class: 'optional' }, 'Took'), el('th', {}, 'Reason'))), hbody)),
+    el('p', { class: 'muted', id: 'ota-total' }));
+  view().append(el('h1', {}, 'OTA'), el('p', { class: 'muted' }, 'Updates the cloud rolled out to this gateway (GatewayRollout), newest first, as its OTA agent recorded them — the same as outpost:ota in the shell. Updated live.'), msg, content);
+  const took = (m) => { const t = Object.values(m || {}).reduce((a, b) => a + b, 0); return t ? (t / 1000).toFixed(1) + ' s' : '—'; };
+  const draw = (o) => {
+    if (o.error) {
+      content.hidden = true; msg.className = 'message error';
+      msg.replaceChildren(o.error, ' ', el('a', { href: '#/bundles', id: 'ota-install' }, 'Go to Bundles & features'));
+      return;
+    }
+    content.hidden = false; msg.className = 'message muted';
+    msg.textContent = o.history.length ? '' : 'No update has run on this gateway yet. Roll one out from the cloud: kubectl apply -f a GatewayRollout (docs/ota.md).';
+    const c = o.current;
+    current.replaceChildren(el('h2', {}, 'Now'), c
+      ? el('dl', { class: 'kv' }, el('dt', {}, 'Updating'), el('dd', { id: 'ota-current-feature' }, c.artifacts.map(a => a.name + ' ' + (a.previousVersion ? a.previousVersion + ' → ' : '') + a.version).join(', ')),
+          el('dt', {}, 'Phase'), el('dd', { id: 'ota-current-phase', class: statusClass(c.phase) }, c.phase),
+          el('dt', {}, 'Rollout'), el('dd', {}, c.rollout), el('dt', {}, 'Doing'), el('dd', {}, c.reason || '—'))
+      : el('p', { id: 'ota-current-idle', class: 'ok' }, 'No update in progress' + (o.history.length ? '; the last one ' + o.history[0].phase + ' ' + age(o.history[0].updated) + ' ago.' : '.')));
+    fbody.replaceChildren(...o.features.map(f => el('tr', { 'data-feature': f.name },
+      el('td', {}, f.name), el('td', {}, f.version),
+      el('td', { class: f.installed === false ? 'error' : 'ok' }, f.installed === undefined ? '—' : f.installed ? 'yes' : 'no'),
+      el('td', { class: 'optional' }, f.rollout), el('td', { class: 'optional' }, age(f.since) + ' ago'))));
+    hbody.replaceChildren(...o.history.map(r => el('tr', { 'data-rollout': r.rollout, 'data-phase': r.phase },
+      el('td', {}, new Date(r.started).toLocaleString()), el('td', {}, r.artifacts.map(a => a.name).join(', ')),
+      el('td', {}, r.artifacts.map(a => a.version).join(', ')),
+      el('td', { class: 'optional' }, r.artifacts.map(a => a.previousVersion || '—').join(', ')), el('td', { class: statusClass(r.phase) }, r.phase),
+      el('td', { class: 'optional' }, r.rollout), el('td', { class: 'optional' }, took(r.millis)), el('td', {}, r.reason))));
+    document.getElementById('ota-total').textContent = o.total > o.history.length ? 'Showing the newest ' + o.history.length + ' of ' + o.total + '.' : '';
+  };
+  api('GET', '/api/ota').then(r => draw(r.ok ? r.data : { error: r.data.error || ('failed (' + r.status + ')') }));
+  stream('/api/events?topics=ota').addEventListener('ota', (e) => draw(JSON.parse(e.data)));
 }
 
 // --- pods

@@ -40,7 +40,8 @@ public class NodesCommand implements Action {
         for (EdgeNodeInfo n : nodes.nodes()) {
             Optional<NodeSession> s = hub == null ? Optional.empty() : hub.session(n.name());
             String session = s.map(x -> "connected " + Pods.age(Duration.between(x.connectedAt(), now)) + ", seen "
-                    + Pods.age(Duration.between(x.lastSeen(), now)) + " ago").orElse("-");
+                    + Pods.age(Duration.between(x.lastSeen(), now)) + " ago" + (x.latencyMillis() < 0 ? "" : ", rtt " + x.latencyMillis() + " ms"))
+                    .orElse("-");
             t.addRow().addContent(n.name(), status(n), n.version().isEmpty() ? "-" : n.version(), n.internalIp().isEmpty() ? "-" : n.internalIp(),
                     session, n.lastHeartbeat() == null ? "never" : Pods.age(Duration.between(n.lastHeartbeat(), now)) + " ago",
                     n.created() == null ? "-" : Pods.age(Duration.between(n.created(), now)));

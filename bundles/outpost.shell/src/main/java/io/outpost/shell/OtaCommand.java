@@ -16,7 +16,7 @@ import org.apache.karaf.shell.support.table.ShellTable;
 @Service
 @Command(scope = "outpost", name = "ota", description = "Shows the OTA updates this gateway ran, newest first (on the gateway).")
 public class OtaCommand implements Action {
-    @Option(name = "--limit", aliases = "-n", description = "most entries shown (default 20)")
+    @Option(name = "--limit", aliases = "-n", description = "most entries shown (default 20; 1 to 1000)")
     int limit = 20;
 
     @Reference(optional = true)
@@ -26,6 +26,9 @@ public class OtaCommand implements Action {
     public Object execute() {
         if (agent == null) {
             throw new IllegalArgumentException("this command runs on a gateway with the OTA agent (feature outpost-ota)");
+        }
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("--limit must be from 1 to 1000, was " + limit);
         }
         List<OtaRecord> all = agent.history();
         ShellTable t = new ShellTable();

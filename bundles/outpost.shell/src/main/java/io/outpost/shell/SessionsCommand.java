@@ -28,9 +28,11 @@ public class SessionsCommand implements Action {
         t.column("Remote");
         t.column("Connected");
         t.column("Last seen");
+        t.column("Latency");
         t.column("Cert expires");
         hub.sessions().stream().sorted(Comparator.comparing(NodeSession::nodeName)).forEach(s -> t.addRow().addContent(
-                s.nodeName(), s.remoteAddress(), s.connectedAt().toString(), s.lastSeen().toString(), s.certificateExpiry().toString()));
+                s.nodeName(), s.remoteAddress(), s.connectedAt().toString(), s.lastSeen().toString(),
+                s.latencyMillis() < 0 ? "-" : s.latencyMillis() + " ms", s.certificateExpiry().toString()));
         t.print(System.out);
         return null;
     }

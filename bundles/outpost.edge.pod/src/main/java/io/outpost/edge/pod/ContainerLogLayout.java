@@ -116,13 +116,17 @@ final class ContainerLogLayout implements ContainerRuntime {
                 }
                 try (DirectoryStream<Path> containers = Files.newDirectoryStream(pod, Files::isDirectory)) {
                     for (Path container : containers) {
-                        List<Path> runs = new ArrayList<>();
-                        try (Stream<Path> files = Files.list(container)) {
-                            files.filter(f -> runNumber(f) >= 0).forEach(runs::add);
+                        List<Path> files = new ArrayList<>();
+                        try (Stream<Path> all = Files.list(container)) {
+                            all.filter(f -> runOf(f) >= 0).forEach(files::add);
                         }
-                        runs.sort(Comparator.comparingInt(ContainerLogLayout::runNumber));
-                        for (Path old : runs.subList(0, Math.max(0, runs.size() - KEPT_RUNS))) {
-                            Files.deleteIfExists(old);
+                        // a run's files are its log and the parts rotation renamed (N.log.<time>)
+                        List<Integer> runs = files.stream().map(ContainerLogLayout::runOf).distinct().sorted().toList();
+                        Set<Integer> kept = Set.copyOf(runs.subList(Math.max(0, runs.size() - KEPT_RUNS), runs.size()));
+                        for (Path old : files) {
+                            if (!kept.contains(runOf(old))) {
+                                Files.deleteIfExists(old);
+                            }
                         }
                     }
                 }
@@ -130,6 +134,13 @@ final class ContainerLogLayout implements ContainerRuntime {
         } catch (IOException e) {
             LOG.warn("cannot prune container logs under {}: {}", root, e.toString());
         }
+    }
+
+    /** @return the run a log file or one of its rotated parts ({@code N.log.<time>}) is of, or -1 for other files */
+    static int runOf(Path f) {
+        String n = f.getFileName().toString();
+        int i = n.indexOf(".log.");
+        return i > 0 ? runNumber(f.resolveSibling(n.substring(0, i + 4))) : runNumber(f);
     }
 
     /** @return the run (restart count) a log file is of, or -1 for other files */
@@ -213,6 +224,11 @@ final class ContainerLogLayout implements ContainerRuntime {
     @Override
     public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
         return runtime.execSync(containerId, command, timeout);
+    }
+
+    @Override
+    public void reopenContainerLog(String containerId) {
+        runtime.reopenContainerLog(containerId);
     }
 
     @Override

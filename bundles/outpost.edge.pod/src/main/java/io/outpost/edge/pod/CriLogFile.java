@@ -125,6 +125,13 @@ final class CriLogFile implements ContainerLog {
         }
     }
 
+    /** Reads from the file's start at the next {@link #poll}: for a file that replaced a rotated one. */
+    synchronized CriLogFile fromStart() {
+        position = 0;
+        partial.clear();
+        return this;
+    }
+
     @Override
     public synchronized void close() {
         try {

@@ -69,7 +69,18 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
         @AttributeDefinition(description = "Folder for the pods' volumes (ConfigMap, Secret, emptyDir); relative to the Karaf data "
                 + "folder. containerd must see the same path.")
         String volumesDir() default "outpost/pods";
+
+        @AttributeDefinition(description = "Size from which a container's log file is rotated, as the kubelet's containerLogMaxSize: "
+                + "bytes, or a number with Ki, Mi, Gi (or k, M, G); e.g. 10Mi.")
+        String containerLogMaxSize() default "10Mi";
+
+        @AttributeDefinition(description = "Log files kept per container (the live one included), as the kubelet's "
+                + "containerLogMaxFiles; the oldest are deleted.", min = "2", max = "100")
+        int containerLogMaxFiles() default 5;
     }
+
+    /** How often log sizes are checked, as the kubelet's containerLogMonitorInterval. */
+    private static final long LOG_ROTATION_PERIOD_SECONDS = 10;
 
     @Reference
     private MetaStore store;
@@ -121,6 +132,16 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
         view = new PodView(store, logs, Clock.systemUTC());
         manager = new PodManager(store, logs, this::send, Clock.systemUTC(), capacity, volumes, scheduler, this::reconcileSoon);
         scheduler.scheduleWithFixedDelay(this::reconcile, 0, PERIOD_SECONDS, TimeUnit.SECONDS);
+        ContainerLogRotation rotation = new ContainerLogRotation(runtime, logs, ContainerLogRotation.sizeOrDefault(cfg.containerLogMaxSize()),
+                Math.max(2, cfg.containerLogMaxFiles()), Clock.systemUTC());
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                rotation.rotateAll();
+            } catch (RuntimeException e) {
+                // containerd away: the next check retries (the pod manager reports the runtime down)
+                LOG.debug("container log rotation skipped: {}", e.toString());
+            }
+        }, LOG_ROTATION_PERIOD_SECONDS, LOG_ROTATION_PERIOD_SECONDS, TimeUnit.SECONDS);
         viewRegistration = ctx.registerService(EdgePods.class, view, null);
     }
 

@@ -119,7 +119,8 @@ final class PodView implements EdgePods {
             }
             run--;
         }
-        return CriLogFile.open(logs.containerLog(namespace, name, p.uid(), c, run));
+        // across the parts log rotation made (ContainerLogRotation)
+        return RotatedContainerLog.open(logs.containerLog(namespace, name, p.uid(), c, run));
     }
 
     PodSummary summary(JsonNode stored) {

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +63,13 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final LinkServer server;
     private final int maxSessions;
+    /**
+     * How often the cloud pings each gateway to measure the link's round trip (outpost:sessions,
+     * outpost:nodes). A WebSocket ping frame, not a message: every WebSocket peer answers it,
+     * KubeEdge's edgecore included, so the wire protocol is unchanged.
+     */
+    static final Duration PING_PERIOD = Duration.ofSeconds(15);
+    private final ScheduledFuture<?> pinger;
 
     private static final class Session {
         final LinkConnection conn;
@@ -73,7 +82,7 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
 
         NodeSession view() {
             return new NodeSession(conn.nodeName(), String.valueOf(conn.remoteAddress()), connectedAt, lastSeen,
-                    conn.peerCertificate().getNotAfter().toInstant());
+                    conn.peerCertificate().getNotAfter().toInstant(), conn.rttMillis());
         }
     }
 
@@ -84,6 +93,9 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
         this.listener = listener;
         this.maxSessions = config.maxSessions();
         this.server = LinkServer.bind(group, config.address(), ssl, config.maxFrameBytes(), config.keepaliveTimeout(), this);
+        // on the link's own event loop: a ping is one small write per session, no thread of its own
+        this.pinger = group.next().scheduleAtFixedRate(() -> sessions.values().forEach(x -> x.conn.ping()),
+                PING_PERIOD.toMillis(), PING_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public InetSocketAddress address() {
@@ -123,6 +135,7 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
             old.conn.close(1008, "replaced by a newer connection of the same node");
         }
         LOG.info("node {} connected from {}", connection.nodeName(), connection.remoteAddress());
+        connection.ping(); // a first round trip now, so the latency is known before the first period
         listener.connected(s.view());
     }
 
@@ -194,6 +207,7 @@ public final class CloudHubCore implements LinkEndpoint, AutoCloseable {
 
     @Override
     public void close() {
+        pinger.cancel(false);
         server.close();
         for (Session s : List.copyOf(sessions.values())) {
             s.conn.close(1001, "cloud hub stopping");

@@ -27,4 +27,17 @@ public interface LinkConnection {
     void close(int code, String reason);
 
     boolean isOpen();
+
+    /**
+     * Sends a WebSocket ping frame; any WebSocket peer answers it with a pong (RFC 6455), so this
+     * works against KubeEdge's edgecore too and adds nothing to the message protocol. The pong's
+     * arrival updates {@link #rttMillis()}. Does nothing on a closed connection.
+     */
+    default void ping() {
+    }
+
+    /** @return the round-trip time of the last answered {@link #ping()}, in ms, or -1 */
+    default long rttMillis() {
+        return -1;
+    }
 }

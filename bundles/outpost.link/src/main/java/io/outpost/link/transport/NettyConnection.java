@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.channel.ChannelFutureListener;
 import java.net.SocketAddress;
@@ -58,6 +59,21 @@ final class NettyConnection implements LinkConnection {
     @Override
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    @Override
+    public void ping() {
+        LinkServer.Frames f = channel.pipeline().get(LinkServer.Frames.class);
+        if (f != null && channel.isActive()) {
+            f.lastPingSentNanos = System.nanoTime();
+            channel.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER), channel.voidPromise());
+        }
+    }
+
+    @Override
+    public long rttMillis() {
+        LinkServer.Frames f = channel.pipeline().get(LinkServer.Frames.class);
+        return f == null ? -1 : f.lastRttMillis;
     }
 
     Channel channel() {

@@ -138,6 +138,9 @@ class LinkTest {
 
             // keepalives flow; latency gets measured by the pong
             await(() -> edge.status().latencyMillis() >= 0, "a measured round trip");
+            // and the cloud measures its own with a WebSocket ping when the session opens
+            await(() -> cloud.session("edge1").map(s -> s.latencyMillis() >= 0).orElse(false), "the cloud's measured round trip");
+            assertTrue(cloud.session("edge1").orElseThrow().latencyMillis() < 5000);
             assertNotNull(edge.status().certificateExpiry());
 
             // a handler failure comes back as an error response, the link stays up

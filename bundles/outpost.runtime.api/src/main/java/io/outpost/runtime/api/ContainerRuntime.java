@@ -165,6 +165,21 @@ public interface ContainerRuntime {
      */
     ExecResult execSync(String containerId, List<String> command, Duration timeout);
 
+    /**
+     * Makes the runtime close the container's log file and open it again at its log path (CRI
+     * {@code ReopenContainerLog}). Log rotation renames the file first; the runtime then writes
+     * to a new file at the old name. Runtimes without logs keep the default, which refuses.
+     *
+     * @param containerId a running container
+     * @throws ContainerRuntimeException {@code NOT_FOUND} for an unknown container, {@code
+     *     INVALID} when it is not running, {@code UNSUPPORTED} when the runtime cannot
+     * @since 0.2.0
+     */
+    default void reopenContainerLog(String containerId) {
+        throw new ContainerRuntimeException(ContainerRuntimeException.Category.UNSUPPORTED,
+                "this container runtime cannot reopen container logs (CRI ReopenContainerLog)");
+    }
+
     // --- images --------------------------------------------------------------------------------
 
     /**

@@ -26,7 +26,7 @@
  * @since 0.1.0
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.outpost.runtime.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -243,6 +243,12 @@ public final class CriRuntime implements ContainerRuntime, AutoCloseable {
         return new ExecResult(r.getExitCode(), r.getStdout().toByteArray(), r.getStderr().toByteArray());
     }
 
+    @Override
+    public void reopenContainerLog(String containerId) {
+        call(RUNTIME + "ReopenContainerLog", Cri.ReopenContainerLogRequest.newBuilder().setContainerId(id(containerId)).build(),
+                Cri.ReopenContainerLogResponse.parser(), settings.requestTimeout(), "ReopenContainerLog " + containerId);
+    }
+
     // --- images --------------------------------------------------------------------------------
 
     @Override

@@ -129,7 +129,12 @@ class ConsoleBrowserIT {
         textIn("status-link-state", "CONNECTED");
         assertTrue(!visible("status-node").getText().isBlank());
         textIn("status-updated", "live");
+        assertTrue(visible("status-latency").getText().matches("[0-9]+ ms"), "the link's round trip: " + visible("status-latency").getText());
         assertTrue(visible("status-memory").getText().contains("free of"));
+        assertTrue(visible("status-disk").getText().contains("free of"));
+        assertTrue(visible("status-cpu").getText().contains("load"), visible("status-cpu").getText());
+        assertTrue(visible("status-uptime").getText().matches("system .*, gateway .*"), visible("status-uptime").getText());
+        assertTrue(visible("status-link-cert").getText().contains("days"), "the node certificate's expiry");
         assertTrue(visible("status-console-cert").getText().contains("self-signed"));
         String first = visible("status-updated").getText();
         wait.until(d -> !d.findElement(By.id("status-updated")).getText().equals(first)); // server-sent events update the page
@@ -165,6 +170,25 @@ class ConsoleBrowserIT {
         wait.until(d -> "7".equals(d.findElement(By.id("field-statusUpdateSeconds")).getAttribute("value")));
         browser.executeScript("window.scrollTo(0, 0)");
         shot("configuration-form");
+
+        // a snapshot by hand, another change, and a rollback to the snapshot
+        visible("nav-config").click();
+        visible("snapshot-take").click();
+        textIn("snapshot-message", "taken");
+        String current = String.valueOf(browser.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "fetch('/api/snapshots/current', {credentials: 'same-origin'}).then(r => r.text()).then(done, e => done('failed ' + e));"));
+        assertTrue(current.contains("io.outpost.edge.node") && current.contains("statusUpdateSeconds"), "the download: " + current);
+        browser.findElement(By.cssSelector("a[data-pid='io.outpost.edge.node']")).click();
+        type("field-statusUpdateSeconds", "8");
+        visible("config-apply").click();
+        textIn("config-message", "Applied.");
+        visible("nav-config").click();
+        By byHand = By.xpath("//li[contains(., 'taken by hand')]/button[@data-snapshot]");
+        wait.until(ExpectedConditions.elementToBeClickable(byHand)).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        textIn("snapshot-message", "Rolled back");
+        browser.findElement(By.cssSelector("a[data-pid='io.outpost.edge.node']")).click();
+        wait.until(d -> "7".equals(d.findElement(By.id("field-statusUpdateSeconds")).getAttribute("value")));
     }
 
     @Test
@@ -172,6 +196,10 @@ class ConsoleBrowserIT {
     void aFeatureIsInstalledFromTheGatewaysRepository() throws Exception {
         visible("nav-bundles").click();
         type("feature-filter", "instance");
+        visible("feature-install-instance").click();
+        textIn("features-message", "instance installed");
+        visible("feature-uninstall-instance").click();
+        textIn("features-message", "instance uninstalled");
         visible("feature-install-instance").click();
         textIn("features-message", "instance installed");
         visible("feature-uninstall-instance");
@@ -254,6 +282,35 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(10)
+    void theOtaPageShowsTheHistoryAndFollowsARolloutLive() throws Exception {
+        visible("nav-ota").click();
+        By first = By.cssSelector("tr[data-rollout='default/console-hello-v1'][data-phase='Succeeded']");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(first)); // console.sh ran this one before
+        textIn("ota-current-idle", "No update in progress");
+        // a marker that a reload would lose: the rollout below must reach the page through its event stream
+        browser.executeScript("window.otaMarker = 'still here';");
+        Process kubectl = new ProcessBuilder("kubectl", "--request-timeout=10s", "apply", "--validate=false", "-f", required("console.otaRollout"))
+                .redirectErrorStream(true).start();
+        String out = new String(kubectl.getInputStream().readAllBytes());
+        assertEquals(0, kubectl.waitFor(), "kubectl apply of the rollout: " + out);
+        By second = By.cssSelector("tr[data-rollout='default/console-hello-v2'][data-phase='Succeeded']");
+        new WebDriverWait(browser, Duration.ofSeconds(120)).until(ExpectedConditions.visibilityOfElementLocated(second));
+        assertEquals("still here", browser.executeScript("return window.otaMarker;"), "the page was updated live, not reloaded");
+        String feature = visible("ota-features-body").getText();
+        assertTrue(feature.matches("(?s).*ota-hello.*1\\.1\\.0.*yes.*"), feature);
+        assertTrue(browser.findElement(second).getText().contains("1.0.0"), "the previous version is shown");
+        textIn("ota-current-idle", "No update in progress");
+        shot("ota");
+        browser.manage().window().setSize(new Dimension(412, 915)); // a phone
+        Thread.sleep(500);
+        assertTrue(browser.findElement(second).isDisplayed());
+        assertTrue(visible("nav-ota").isDisplayed());
+        shot("ota-phone");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+    }
+
+    @Test
+    @Order(11)
     void loggingOutEndsTheSession() {
         visible("logout").click();
         visible("login-form");

@@ -103,4 +103,16 @@ public final class Backends {
          */
         ContainerLog log(String namespace, String name, String container, boolean previous) throws ApiException;
     }
+
+    /** The gateway's OTA agent (feature outpost-ota): the updates it ran and the one running. */
+    public interface Ota {
+        /**
+         * @param limit most history entries returned, newest first
+         * @return {@code {current: record|null, features: [{name, version, rollout, since, installed?}], history: [record],
+         *     total}}; a record is {@code {rollout, revision, name, version, previousVersion, phase, terminal, reason, started,
+         *     updated, millis}} (see docs/console-api.md)
+         * @throws ApiException 503 when the OTA agent is not running
+         */
+        ObjectNode ota(int limit) throws ApiException;
+    }
 }

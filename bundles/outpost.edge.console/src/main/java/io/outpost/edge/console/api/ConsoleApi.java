@@ -69,7 +69,7 @@ public final class ConsoleApi {
     /** Everything the API works with. */
     public record Deps(SessionStore sessions, LoginThrottle throttle, PasswordRecords passwords, Supplier<Authenticator> authenticator,
             Backends.Status status, Backends.Bundles bundles, Backends.Features features, Backends.Settings settings,
-            Backends.Devices devices, Backends.Pods pods, LogBuffer logs, SnapshotStore snapshots, ScheduledExecutorService scheduler, ObjectMapper json,
+            Backends.Devices devices, Backends.Pods pods, Backends.Ota ota, LogBuffer logs, SnapshotStore snapshots, ScheduledExecutorService scheduler, ObjectMapper json,
             Duration statusInterval) {
     }
 
@@ -260,6 +260,9 @@ public final class ConsoleApi {
                 return ok(d.pods().pod(pm.group(1), pm.group(2)));
             }
             return containerLog(r, s, pm.group(1), pm.group(2));
+        }
+        if (path.equals("/api/ota") && m.equals("GET")) {
+            return ok(d.ota().ota(intParam(r, "limit", 50, 1, 500)));
         }
         if (path.equals("/api/events") && m.equals("GET")) {
             return events(r, s);
@@ -491,6 +494,15 @@ public final class ConsoleApi {
         if (!errors.isEmpty()) {
             return fieldErrors(422, "the " + what + " does not fit this gateway; nothing was changed", errors);
         }
+        // Only components whose settings differ are touched: writing an unchanged configuration
+        // still restarts its component (the console itself, the hub, the pod manager…).
+        plan.entrySet().removeIf(e -> {
+            try {
+                return !differs(d.settings().values(e.getKey()), e.getValue());
+            } catch (ApiException x) {
+                return false; // let apply report it
+            }
+        });
         saveSnapshot("before " + s.username() + " rolled back to " + what);
         for (var e : plan.entrySet()) {
             d.settings().apply(e.getKey(), e.getValue());
@@ -506,6 +518,7 @@ public final class ConsoleApi {
         boolean status = topics.contains("status");
         boolean logs = topics.contains("logs");
         boolean pods = topics.contains("pods");
+        boolean ota = topics.contains("ota");
         String id = s.id();
         return HttpResponse.events(sink -> {
             List<AutoCloseable> closers = new ArrayList<>();
@@ -516,6 +529,7 @@ public final class ConsoleApi {
                 closers.add(followDevices(sink));
             }
             String[] lastPods = {null};
+            String[] lastOta = {null};
             Runnable tick = () -> {
                 if (d.sessions().peek(id).isEmpty()) {
                     close(sink, closers); // the session ended: so does the stream
@@ -536,6 +550,19 @@ public final class ConsoleApi {
                     if (!doc.equals(lastPods[0])) { // only changes: the list is the same most of the time
                         lastPods[0] = doc;
                         sink.send("pods", doc);
+                        sent = true;
+                    }
+                }
+                if (ota) {
+                    String doc;
+                    try {
+                        doc = text(d.ota().ota(50));
+                    } catch (ApiException e) {
+                        doc = text(json.createObjectNode().put("error", e.getMessage()));
+                    }
+                    if (!doc.equals(lastOta[0])) { // only changes, as for pods
+                        lastOta[0] = doc;
+                        sink.send("ota", doc);
                         sent = true;
                     }
                 }
@@ -708,6 +735,18 @@ public final class ConsoleApi {
     }
 
     /** Arrays of ConfigAdmin values as lists, for JSON. */
+    /** @return whether applying {@code target} (null values remove) would change {@code current} */
+    static boolean differs(Map<String, Object> current, Map<String, Object> target) {
+        for (var e : target.entrySet()) {
+            Object now = current.get(e.getKey());
+            Object want = e.getValue();
+            if (want == null ? now != null : now == null || !String.valueOf(plain(now)).equals(String.valueOf(plain(want)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Object plain(Object v) {
         if (v != null && v.getClass().isArray()) {
             List<Object> l = new ArrayList<>();

@@ -15,6 +15,7 @@ import io.outpost.edge.console.logs.LogBuffer;
 import io.outpost.edge.console.system.SystemProbe;
 import io.outpost.edge.console.tls.ConsoleTls;
 import io.outpost.hub.api.EdgeHub;
+import io.outpost.ota.api.OtaAgent;
 import io.outpost.pod.api.EdgePods;
 import io.outpost.twin.api.DeviceInventory;
 import io.outpost.twin.api.DeviceTwin;
@@ -120,6 +121,8 @@ public final class ConsoleComponent {
     private volatile DeviceTwin twin;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile EdgePods pods;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile OtaAgent ota;
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<JaasRealm> realms;
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -165,6 +168,7 @@ public final class ConsoleComponent {
                     new GatewayStatus(() -> hub, new SystemProbe(karafData, Path.of("/proc")), tls),
                     new OsgiBundles(ctx), new KarafFeatures(() -> features, karafHome.resolve("system")),
                     new MetatypeSettings(ctx, () -> metatype, () -> configAdmin, () -> karafConfig), deviceList, new PodList(() -> pods),
+                    new OtaList(() -> ota, () -> features),
                     logs, new SnapshotStore(state.resolve("snapshots"), clock, json), scheduler, json,
                     Duration.ofSeconds(cfg.statusIntervalSeconds())));
             try {

@@ -116,8 +116,24 @@ class ConsoleApiTest {
         };
         api = new ConsoleApi(new ConsoleApi.Deps(new SessionStore(clock, Duration.ofMinutes(15), 10),
                 new LoginThrottle(clock, 3, Duration.ofMinutes(5)), new PasswordRecords(dir.resolve("pw.properties")), () -> auth,
-                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, devices(), pods(), apiLogs,
+                () -> json.createObjectNode().put("node", "gw"), null, noFeatures, settings, devices(), pods(), ota(), apiLogs,
                 new SnapshotStore(dir.resolve("snapshots"), clock, json), scheduler, json, Duration.ofSeconds(1)));
+    }
+
+    private final List<String> otaPhases = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean otaInstalled = true;
+
+    /** A stand-in for the OTA page's backend: one record per phase in otaPhases, newest first. */
+    private Backends.Ota ota() {
+        return limit -> {
+            if (!otaInstalled) {
+                throw new ApiException(503, "the OTA agent (feature outpost-ota) is not running on this gateway");
+            }
+            var o = json.createObjectNode();
+            var h = o.putArray("history");
+            otaPhases.stream().limit(limit).forEach(p -> h.addObject().put("name", "hello").put("phase", p));
+            return o.put("total", otaPhases.size());
+        };
     }
 
     private Backends.Pods pods() {
@@ -363,6 +379,11 @@ class ConsoleApiTest {
         assertEquals(200, rb.status(), new String(rb.body()));
         assertEquals(5, configs.get("io.outpost.edge.node").get("statusUpdateSeconds"));
         assertEquals("kept", configs.get("io.outpost.edge.node").get("token"), "passwords survive a rollback");
+        assertEquals(1, body(rb).get("rolledBack").asInt());
+        int snapshots = body(call("GET", "/api/snapshots", l.cookie(), null, null)).size();
+        HttpResponse again = call("POST", "/api/snapshots/" + before7 + "/rollback", l.cookie(), l.csrf(), null);
+        assertEquals(0, body(again).get("rolledBack").asInt(), "an unchanged component is not written again (it would restart)");
+        assertEquals(snapshots + 1, body(call("GET", "/api/snapshots", l.cookie(), null, null)).size());
 
         HttpResponse bad = call("POST", "/api/snapshots/rollback", l.cookie(), l.csrf(),
                 "{\"configurations\":{\"io.outpost.edge.node\":{\"statusUpdateSeconds\":-1},\"io.gone\":{}}}");
@@ -527,6 +548,28 @@ class ConsoleApiTest {
         assertTrue(sink.next("pods").contains("outpost-pods"), "the live list says so too");
         podsInstalled = true;
         assertTrue(sink.next("pods").contains("\"name\":\"web\""), "and shows the pods once it runs");
+        sink.close();
+    }
+
+    @Test
+    void theOtaHistoryIsServedAndFollowedLive() throws Exception {
+        Login l = ready();
+        otaPhases.add("Succeeded");
+        JsonNode doc = body(call("GET", "/api/ota?limit=5", l.cookie(), null, null));
+        assertEquals("Succeeded", doc.get("history").get(0).get("phase").asText());
+        assertEquals(400, call("GET", "/api/ota?limit=0", l.cookie(), null, null).status());
+        assertEquals(400, call("GET", "/api/ota?limit=x", l.cookie(), null, null).status());
+        assertEquals(401, call("GET", "/api/ota", null, null, null).status());
+
+        HttpResponse ev = call("GET", "/api/events?topics=ota", l.cookie(), null, null);
+        Sink sink = new Sink();
+        ev.stream().accept(sink);
+        assertTrue(sink.next("ota").contains("\"total\":1"));
+        otaPhases.add(0, "Downloading");
+        assertTrue(sink.next("ota").contains("\"phase\":\"Downloading\""), "a new update reaches open pages");
+        otaInstalled = false;
+        assertTrue(sink.next("ota").contains("outpost-ota"), "and so does the agent going away");
+        assertEquals(503, call("GET", "/api/ota", l.cookie(), null, null).status());
         sink.close();
     }
 
