@@ -206,8 +206,13 @@ wait_for 40 "the server gone: offline, the Online condition names the cause" bas
   '[ "$(D boiler-1 {.status.state})" = offline ] && cond boiler-1 Online message | grep -Eiq "refused|unreachable|lost|timeout"'
 check "other devices are not disturbed" test "$(D thermometer-1 {.status.state})" = online
 t_before="$(reported boiler-1 temperature)"
+restarted_ms=$(date +%s%3N)
 start_opcua
 wait_for 90 "the server back: online again (Milo reconnects)" bash -c '[ "$(D boiler-1 {.status.state})" = online ]'
+# The restarted simulator starts with setpoint 50: the device manager writes the desired 72.5 again
+# (ADR 0023); a reported 72.5 read after the restart proves it (without it: 50).
+wait_for 40 "the restarted server lost the setpoint (50 at start): the desired 72.5 is written again" bash -c \
+  "[ \"\$(reported boiler-1 setpoint)\" = 72.5 ] && [ \"\$(D boiler-1 '{.status.twins[?(@.propertyName==\"setpoint\")].reported.metadata.timestamp}')\" -gt $restarted_ms ]"
 wait_for 60 "temperature changes again: the subscription was created anew ($t_before before)" bash -c "[ \"\$(reported boiler-1 temperature)\" != '$t_before' ]"
 "$OUT" shell gateway "feature:uninstall outpost-mapper-opcua" >/dev/null 2>&1
 wait_for 30 "feature:uninstall: the OPC UA device says no mapper is installed" bash -c '[ "$(cond boiler-1 Online reason)" = NoMapper ]'
