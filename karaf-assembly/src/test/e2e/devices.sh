@@ -125,6 +125,8 @@ check "outpost:mappers lists the virtual mapper with its bundle" bash -c "grep -
 check "outpost:mappers names the missing mapper and the feature to install" contains "$mp" "feature:install outpost-mapper-bacnet"
 K delete -f "$OUTPOST_HOME/bad-devices.yaml" >/dev/null 2>&1
 
+link_since() { "$OUT" shell gateway outpost:status 2>/dev/null | grep Since | grep -oE '[0-9]{4}-[0-9T:.Z-]+' | head -1; }
+since_before_mappers="$(link_since)"
 echo "== a Modbus TCP device through the Modbus mapper, installed on the running gateway"
 SIM_JAR="$ROOT/examples/modbus-simulator/target/outpost-example-modbus-simulator-0.1.0-SNAPSHOT.jar"
 start_sim() { java -jar "$SIM_JAR" 25020 >"$OUTPOST_HOME/modbus-sim.log" 2>&1 & SIM_PID=$!; }
@@ -220,6 +222,9 @@ check "the virtual device kept running" test "$(D thermometer-1 {.status.state})
 K delete -f "$OUTPOST_HOME/opcua-boiler.yaml" >/dev/null 2>&1
 kill $OPCUA_PID 2>/dev/null
 
+since_after_mappers="$(link_since)"
+check "installing and removing the three mappers did not touch the cloud link (connected since $since_before_mappers, still: $since_after_mappers)" \
+  bash -c "[ -n '$since_before_mappers' ] && [ '$since_before_mappers' = '$since_after_mappers' ] && '$OUT' shell gateway outpost:status 2>&1 | grep -q CONNECTED"
 echo "== the gateway works on while the cloud is away"
 "$OUT" stop cloud >/dev/null 2>&1
 at1="$(GW outpost:twin thermometer-1 | awk -F'|' '/temperature/ {gsub(/ /,"",$5); print $5}')"
