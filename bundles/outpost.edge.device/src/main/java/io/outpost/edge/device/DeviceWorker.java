@@ -113,7 +113,10 @@ final class DeviceWorker implements DeviceListener {
             return true;
         } catch (MapperException e) {
             LOG.warn("{}: writing {} failed: {}", spec.id(), p.name(), e.getMessage());
-            health(false, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
+            // The state only, not health(): a device that refuses a value is not a device that
+            // came back, and re-asserting at the next good read would write it again and again.
+            // A device that is gone fails its next read, which counts as going offline.
+            state(DeviceState.OFFLINE, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("{}: the mapper failed writing {}: {}", spec.id(), p.name(), e.toString());
         }

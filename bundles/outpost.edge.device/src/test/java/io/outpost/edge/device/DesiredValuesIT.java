@@ -9,13 +9,17 @@ import io.outpost.edge.twin.TwinHarness;
 import io.outpost.examples.opcua.SimulatedServer;
 import io.outpost.mapper.opcua.OpcUaMapper;
 import io.outpost.twin.api.DeviceSpec;
+import io.outpost.twin.api.DeviceState;
 import io.outpost.twin.api.DeviceTwin;
+import io.outpost.twin.api.TwinEvent;
+import io.outpost.twin.api.TwinListener;
 import io.outpost.twin.api.TwinProperty;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,6 +139,39 @@ class DesiredValuesIT {
         Map<String, TwinProperty> t = twins.twin().twins("default", "boiler").orElseThrow();
         assertTrue(t.get("setpoint").hasDelta(), "it shows as a delta in the twin");
 
+    }
+
+    @Test
+    void aValueTheDeviceRefusesIsNotWrittenAgainAndAgain() throws Exception {
+        AtomicInteger offline = new AtomicInteger();
+        twins = new TwinHarness(store, List.of(new TwinListener() {
+            @Override
+            public void twinChanged(TwinEvent event) {
+            }
+
+            @Override
+            public void stateChanged(String namespace, String name, DeviceState state) {
+                if (DeviceState.OFFLINE.equals(state.state())) {
+                    offline.incrementAndGet();
+                }
+            }
+        }));
+        // The model says STRING, the node holds a Double: the twin takes "warm", the server refuses it.
+        DeviceSpec spec = DeviceSpec.of(JSON.readTree("""
+                {"metadata":{"name":"boiler","namespace":"default"},"spec":{"deviceModelRef":{"name":"boiler"},
+                 "protocol":{"protocolName":"opcua","configData":{"url":"%s","timeout":2000}},
+                 "properties":[{"name":"setpoint","collectCycle":100,"desired":{"value":"warm"},
+                   "visitors":{"protocolName":"opcua","configData":{"nodeID":"%s"}}}]}}""".formatted(server.url(), server.nodeId("Setpoint"))),
+                JSON.readTree("""
+                {"metadata":{"name":"boiler","namespace":"default"},"spec":{"properties":[
+                  {"name":"setpoint","type":"STRING","accessMode":"ReadWrite"}]}}"""));
+        start(spec);
+        waitFor(() -> offline.get() >= 1, "the refused write is reported");
+        waitFor(() -> "online".equals(state()) && "20".equals(actual("setpoint")), "online again at the next read: " + state());
+        Thread.sleep(2000); // twenty collect cycles
+        assertEquals(1, offline.get(), "one refusal, not one per read");
+        assertTrue(twins.twin().state("default", "boiler").orElseThrow().state().equals("online"));
+        assertEquals(20.0, server.get("Setpoint"));
     }
 
     static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
