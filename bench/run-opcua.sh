@@ -2,6 +2,8 @@
 # Builds and runs the OPC UA mapper benchmark (see bench/README.md).
 #
 #   bench/run-opcua.sh                                   # 10 devices × 100 monitored items, publishing 100, 20 and 10 ms
+#
+# Counts at the twin: Milo server → OPC UA mapper → device manager → twin (see bench/README.md).
 #   bench/run-opcua.sh --devices 4 --items 250 --publishing-ms 50 --window-seconds 20
 #
 # Every option after the script name goes to the driver (io.outpost.bench.OpcUaBench).
@@ -10,11 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "run-opcua: building (root pom, APIs, outpost.mapper.opcua, bench) ..."
+  echo "run-opcua: building (the OPC UA mapper, device manager, twin, meta store, simulator and bench) ..."
   ./mvnw -q -N install
-  ./mvnw -q -f bundles/outpost.twin.api/pom.xml install
-  ./mvnw -q -f bundles/outpost.mapper.api/pom.xml install
-  ./mvnw -q -f bundles/outpost.mapper.opcua/pom.xml install -DskipTests
+  ./mvnw -q -pl bundles/outpost.mapper.opcua,bundles/outpost.edge.device,bundles/outpost.edge.twin,bundles/outpost.edge.meta,examples/opcua-simulator \
+    -am install -DskipTests
   ./mvnw -q -f bench/pom.xml package
 fi
 

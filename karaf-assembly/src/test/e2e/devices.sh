@@ -125,6 +125,8 @@ check "outpost:mappers lists the virtual mapper with its bundle" bash -c "grep -
 check "outpost:mappers names the missing mapper and the feature to install" contains "$mp" "feature:install outpost-mapper-bacnet"
 K delete -f "$OUTPOST_HOME/bad-devices.yaml" >/dev/null 2>&1
 
+link_since() { "$OUT" shell gateway outpost:status 2>/dev/null | grep Since | grep -oE '[0-9]{4}-[0-9T:.Z-]+' | head -1; }
+since_before_mappers="$(link_since)"
 echo "== a Modbus TCP device through the Modbus mapper, installed on the running gateway"
 SIM_JAR="$ROOT/examples/modbus-simulator/target/outpost-example-modbus-simulator-0.1.0-SNAPSHOT.jar"
 start_sim() { java -jar "$SIM_JAR" 25020 >"$OUTPOST_HOME/modbus-sim.log" 2>&1 & SIM_PID=$!; }
@@ -206,8 +208,13 @@ wait_for 40 "the server gone: offline, the Online condition names the cause" bas
   '[ "$(D boiler-1 {.status.state})" = offline ] && cond boiler-1 Online message | grep -Eiq "refused|unreachable|lost|timeout"'
 check "other devices are not disturbed" test "$(D thermometer-1 {.status.state})" = online
 t_before="$(reported boiler-1 temperature)"
+restarted_ms=$(date +%s%3N)
 start_opcua
 wait_for 90 "the server back: online again (Milo reconnects)" bash -c '[ "$(D boiler-1 {.status.state})" = online ]'
+# The restarted simulator starts with setpoint 50: the device manager writes the desired 72.5 again
+# (ADR 0023); a reported 72.5 read after the restart proves it (without it: 50).
+wait_for 40 "the restarted server lost the setpoint (50 at start): the desired 72.5 is written again" bash -c \
+  "[ \"\$(reported boiler-1 setpoint)\" = 72.5 ] && [ \"\$(D boiler-1 '{.status.twins[?(@.propertyName==\"setpoint\")].reported.metadata.timestamp}')\" -gt $restarted_ms ]"
 wait_for 60 "temperature changes again: the subscription was created anew ($t_before before)" bash -c "[ \"\$(reported boiler-1 temperature)\" != '$t_before' ]"
 "$OUT" shell gateway "feature:uninstall outpost-mapper-opcua" >/dev/null 2>&1
 wait_for 30 "feature:uninstall: the OPC UA device says no mapper is installed" bash -c '[ "$(cond boiler-1 Online reason)" = NoMapper ]'
@@ -215,6 +222,9 @@ check "the virtual device kept running" test "$(D thermometer-1 {.status.state})
 K delete -f "$OUTPOST_HOME/opcua-boiler.yaml" >/dev/null 2>&1
 kill $OPCUA_PID 2>/dev/null
 
+since_after_mappers="$(link_since)"
+check "installing and removing the three mappers did not touch the cloud link (connected since $since_before_mappers, still: $since_after_mappers)" \
+  bash -c "[ -n '$since_before_mappers' ] && [ '$since_before_mappers' = '$since_after_mappers' ] && '$OUT' shell gateway outpost:status 2>&1 | grep -q CONNECTED"
 echo "== the gateway works on while the cloud is away"
 "$OUT" stop cloud >/dev/null 2>&1
 at1="$(GW outpost:twin thermometer-1 | awk -F'|' '/temperature/ {gsub(/ /,"",$5); print $5}')"

@@ -3,10 +3,15 @@ package io.outpost.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.outpost.mapper.api.DeviceListener;
-import io.outpost.mapper.api.DeviceSession;
+import io.outpost.edge.device.BenchDevices;
+import io.outpost.edge.meta.SqliteMetaStore;
+import io.outpost.edge.twin.BenchTwin;
 import io.outpost.mapper.opcua.OpcUaMapper;
 import io.outpost.twin.api.DeviceSpec;
+import io.outpost.twin.api.DeviceState;
+import io.outpost.twin.api.TwinEvent;
+import io.outpost.twin.api.TwinListener;
+import io.outpost.twin.api.TwinProperty;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -22,23 +27,30 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Monitored-item updates per second through the OPC UA mapper: N devices (each its own session,
- * connection and subscription, as the device manager opens them) with I subscribed properties
- * each, against a local Milo server in another JVM whose variables all change every
- * {@code change-ms}. Counted at the mapper SPI's {@link DeviceListener#value}, i.e. after the
- * mapper decoded the notification and turned the value into the twin's text — the point where
- * the device manager hands it to the twin. One run per publishing interval given.
+ * Monitored-item updates per second through to the twin: a Milo server (the simulator of
+ * examples/opcua-simulator, in another JVM) whose I Double variables all change every
+ * {@code change-ms}; N devices, each driven by the device manager's real per-device driver
+ * ({@code DeviceWorker}) through the real OPC UA mapper (one session, connection and subscription
+ * per device), feeding the gateway's real twin ({@code TwinEngine} on the real SQLite meta store,
+ * ticked every 100 ms as the twin component does). Counted where the twin announces that a
+ * property's reported (actual) value changed: its {@link TwinListener}s, which is where the
+ * gateway's event bus takes values to MQTT. What the twin then sends to the cloud (one message
+ * per device and report cycle, latest values only) is counted at its cloud link, which accepts
+ * every message at once. One run per publishing interval given.
  */
 public final class OpcUaBench {
     private OpcUaBench() {
     }
 
-    record Result(int publishingMillis, long updates, long offline, double seconds, double offeredPerSecond) {
+    record Result(int publishingMillis, long updates, long cloudValues, long cloudMessages, int online, int devices, double seconds,
+            double offeredPerSecond, double cpuCores) {
         double perSecond() {
             return updates / seconds;
         }
@@ -56,6 +68,8 @@ public final class OpcUaBench {
         }
         int warmup = Integer.parseInt(args.getOrDefault("warmup-seconds", "10"));
         int window = Integer.parseInt(args.getOrDefault("window-seconds", "10"));
+        int report = Integer.parseInt(args.getOrDefault("report-ms", "1000"));
+        int threads = Integer.parseInt(args.getOrDefault("threads", "4"));
         String command = args.getOrDefault("command", "bench/run-opcua.sh");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -81,7 +95,7 @@ public final class OpcUaBench {
             for (int p : publishing) {
                 List<DeviceSpec> specs = new ArrayList<>();
                 for (int d = 1; d <= devices; d++) {
-                    specs.add(device(d, port, ns, items, sampling, p));
+                    specs.add(device(d, port, ns, items, sampling, p, report));
                 }
                 for (DeviceSpec s : specs) {
                     if (!mapper.validate(s).isEmpty()) {
@@ -91,17 +105,17 @@ public final class OpcUaBench {
                 // Each item can deliver at most one value per publish (queue size 1: the twin wants the
                 // latest value) and the server changes it every change-ms.
                 double offered = (double) devices * items * 1000.0 / Math.max(change, Math.max(sampling, p));
-                results.add(run(mapper, specs, p, warmup, window, offered));
+                results.add(run(mapper, specs, p, warmup, window, offered, threads, state));
             }
-            String report = report(results, devices, items, change, sampling, warmup, window, command, serverJvm);
-            System.out.println(report);
+            String table = report(results, devices, items, change, sampling, report, threads, warmup, window, command, serverJvm);
+            System.out.println(table);
             Path file = Path.of("bench/results/opcua-" + LocalDate.now(ZoneOffset.UTC) + ".md");
             Files.createDirectories(file.getParent());
             if (!Files.exists(file)) {
                 Files.writeString(file, "# Outpost OPC UA mapper benchmark, " + LocalDate.now(ZoneOffset.UTC)
                         + "\n\nProduced by `bench/run-opcua.sh`; what the numbers mean is in `bench/README.md`. Every run appends a section.\n");
             }
-            Files.writeString(file, "\n" + report, StandardOpenOption.APPEND);
+            Files.writeString(file, "\n" + table, StandardOpenOption.APPEND);
             System.out.println("written to " + file);
         } finally {
             mapper.stop();
@@ -110,7 +124,7 @@ public final class OpcUaBench {
         }
     }
 
-    static DeviceSpec device(int n, int port, int ns, int items, int sampling, int publishing) {
+    static DeviceSpec device(int n, int port, int ns, int items, int sampling, int publishing, int report) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode model = json.createObjectNode();
         ArrayNode mprops = model.putObject("spec").putArray("properties");
@@ -125,63 +139,109 @@ public final class OpcUaBench {
         ArrayNode props = spec.putArray("properties");
         for (int i = 0; i < items; i++) {
             mprops.addObject().put("name", "v" + i).put("type", "DOUBLE");
-            props.addObject().put("name", "v" + i).putObject("visitors").put("protocolName", "opcua").putObject("configData")
+            props.addObject().put("name", "v" + i).put("reportCycle", report).put("reportToCloud", true).putObject("visitors").put("protocolName", "opcua").putObject("configData")
                     .put("nodeID", "ns=" + ns + ";s=v" + i).put("samplingInterval", sampling);
         }
         return DeviceSpec.of(dev, model);
     }
 
-    static Result run(OpcUaMapper mapper, List<DeviceSpec> specs, int publishing, int warmupSeconds, int windowSeconds, double offered)
-            throws Exception {
+    static Result run(OpcUaMapper mapper, List<DeviceSpec> specs, int publishing, int warmupSeconds, int windowSeconds, double offered,
+            int threads, Path state) throws Exception {
         AtomicLong updates = new AtomicLong();
-        AtomicLong offline = new AtomicLong();
         AtomicBoolean counting = new AtomicBoolean();
-        DeviceListener counter = new DeviceListener() {
+        // Fired by the twin only for properties whose value changed (TwinEngine.update).
+        TwinListener counter = new TwinListener() {
             @Override
-            public void value(String property, String value, long timestamp) {
-                if (counting.get()) {
-                    updates.incrementAndGet();
+            public void twinChanged(TwinEvent event) {
+                if (!counting.get()) {
+                    return;
+                }
+                for (var e : event.current().entrySet()) {
+                    TwinProperty before = event.last().get(e.getKey());
+                    if (e.getValue().actual() != null && (before == null || before.actual() == null
+                            || !before.actual().value().equals(e.getValue().actual().value()))) {
+                        updates.incrementAndGet();
+                    }
                 }
             }
 
             @Override
-            public void health(boolean online, String reason) {
-                if (!online) {
-                    offline.incrementAndGet();
-                    System.err.println("offline: " + reason);
+            public void stateChanged(String namespace, String name, DeviceState s) {
+                if (!DeviceState.ONLINE.equals(s.state())) {
+                    System.err.println(namespace + "/" + name + ": " + s.state() + " " + s.reason());
                 }
             }
         };
-        List<DeviceSession> sessions = new ArrayList<>();
-        for (DeviceSpec s : specs) {
-            sessions.add(mapper.open(s, counter));
+        SqliteMetaStore store = new SqliteMetaStore(state.resolve("meta-" + publishing + ".db"));
+        BenchTwin twin = new BenchTwin(store, List.of(counter));
+        // As the device manager and the twin component run them: a shared pool for the devices
+        // (its "threads" setting, 4 by default) and one thread ticking the twin every 100 ms.
+        ScheduledExecutorService devices = Executors.newScheduledThreadPool(threads, r -> new Thread(r, "outpost-devices"));
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-twin"));
+        ticker.scheduleWithFixedDelay(twin::tick, 100, 100, TimeUnit.MILLISECONDS);
+        List<Runnable> stops = new ArrayList<>();
+        try {
+            for (DeviceSpec s : specs) {
+                twin.deviceChanged(s);
+                stops.add(BenchDevices.start(s, mapper, twin.twin(), devices));
+            }
+            Thread.sleep(warmupSeconds * 1000L);
+            long cloudValues0 = twin.cloudValues.get();
+            long cloudMessages0 = twin.cloudMessages.get();
+            long cpu0 = ProcessStats.processCpuNanos();
+            counting.set(true);
+            long t0 = System.nanoTime();
+            Thread.sleep(windowSeconds * 1000L);
+            counting.set(false);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = (ProcessStats.processCpuNanos() - cpu0) / 1e9 / seconds;
+            long cloudValues = twin.cloudValues.get() - cloudValues0;
+            long cloudMessages = twin.cloudMessages.get() - cloudMessages0;
+            int online = 0;
+            for (DeviceSpec s : specs) {
+                if (twin.twin().state(s.namespace(), s.name()).map(x -> DeviceState.ONLINE.equals(x.state())).orElse(false)) {
+                    online++;
+                }
+            }
+            return new Result(publishing, updates.get(), cloudValues, cloudMessages, online, specs.size(), seconds, offered, cpu);
+        } finally {
+            stops.forEach(Runnable::run);
+            devices.shutdown();
+            devices.awaitTermination(10, TimeUnit.SECONDS);
+            ticker.shutdown();
+            ticker.awaitTermination(10, TimeUnit.SECONDS);
+            twin.flush();
+            store.close();
         }
-        Thread.sleep(warmupSeconds * 1000L);
-        counting.set(true);
-        long t0 = System.nanoTime();
-        Thread.sleep(windowSeconds * 1000L);
-        counting.set(false);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        sessions.forEach(DeviceSession::close);
-        return new Result(publishing, updates.get(), offline.get(), seconds, offered);
     }
 
-    static String report(List<Result> results, int devices, int items, int change, int sampling, int warmup, int window, String command,
-            String serverJvm) {
+    static String report(List<Result> results, int devices, int items, int change, int sampling, int reportMillis, int threads, int warmup,
+            int window, String command, String serverJvm) {
         StringBuilder sb = new StringBuilder();
         sb.append("## ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_INSTANT)).append("\n\n");
-        sb.append("`").append(command).append("` — ").append(devices).append(" devices × ").append(items)
+        sb.append("`").append(command).append("` — Milo server (examples/opcua-simulator, own JVM: ").append(serverJvm).append(") → OPC UA mapper → ")
+                .append("device manager (DeviceWorker, ").append(threads).append(" threads) → twin (TwinEngine on SQLite, 100 ms tick). ")
+                .append(devices).append(" devices × ").append(items)
                 .append(" monitored items (one session and subscription per device), server values change every ").append(change)
-                .append(" ms, sampling ").append(sampling).append(" ms, queue size 1; ").append(warmup).append(" s warm-up, ")
-                .append(window).append(" s window; server in its own JVM (").append(serverJvm).append("), Java ")
-                .append(System.getProperty("java.version")).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores\n\n");
-        sb.append("| publishing interval | updates received | updates/s at the SPI listener | most the server can offer /s | share | offline reports |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|\n");
+                .append(" ms, sampling ").append(sampling).append(" ms, queue size 1, reportCycle ").append(reportMillis).append(" ms; ")
+                .append(warmup).append(" s warm-up, ").append(window).append(" s window; Java ")
+                .append(System.getProperty("java.version")).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, load ").append(MachineFacts.collect().getOrDefault("load average at start (1/5/15 min)", "?")).append("\n\n");
+        sb.append("| publishing interval | devices × items | updates/s offered | updates/s reaching the twin | share | values/s sent to the cloud (messages/s) | devices online | gateway-side CPU (cores) |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            sb.append("| ").append(r.publishingMillis()).append(" ms | ").append(r.updates()).append(" | ")
-                    .append(String.format("%.0f", r.perSecond())).append(" | ").append(String.format("%.0f", r.offeredPerSecond())).append(" | ")
-                    .append(String.format("%.0f %%", 100 * r.perSecond() / r.offeredPerSecond())).append(" | ").append(r.offline()).append(" |\n");
+            sb.append("| ").append(r.publishingMillis()).append(" ms | ").append(r.devices()).append(" × ").append(items).append(" | ")
+                    .append(String.format("%.0f", r.offeredPerSecond())).append(" | ")
+                    .append(String.format("%.0f", r.perSecond())).append(" | ")
+                    .append(String.format("%.0f %%", 100 * r.perSecond() / r.offeredPerSecond())).append(" | ")
+                    .append(String.format("%.0f (%.1f)", r.cloudValues() / r.seconds(), r.cloudMessages() / r.seconds())).append(" | ")
+                    .append(r.online()).append("/").append(r.devices()).append(" | ")
+                    .append(String.format("%.2f", r.cpuCores())).append(" |\n");
         }
+        sb.append("\nOffered: what the server can deliver, devices × items × 1000 / max(change, sampling, publishing) ms (queue size 1: one value per item and publish). ")
+                .append("Reaching the twin: property values whose reported value changed in the twin (its TwinListener events, where the event bus takes them to MQTT). ")
+                .append("Sent to the cloud: what the twin's report cycle sends up (latest value per property and cycle; the cloud link accepts at once). ")
+                .append("CPU: the driver JVM (mapper, device manager, twin, SQLite), not the server's.\n");
         return sb.toString();
     }
 }

@@ -10,8 +10,10 @@ import io.outpost.twin.api.DeviceSpec;
 import io.outpost.twin.api.DeviceState;
 import io.outpost.twin.api.DeviceTwin;
 import io.outpost.twin.api.PropertySpec;
+import io.outpost.twin.api.PropertyType;
 import io.outpost.twin.api.TwinChange;
 import io.outpost.twin.api.TwinException;
+import io.outpost.twin.api.TwinProperty;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +24,7 @@ import java.util.Queue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,8 @@ final class DeviceWorker implements DeviceListener {
     private final Map<String, Long> nextCollect = new HashMap<>();
     private long backoff;
     private volatile boolean stopped;
+    /** Set when the device went offline; the next online converges it to the desired values. */
+    private final AtomicBoolean wasOffline = new AtomicBoolean();
 
     DeviceWorker(DeviceSpec spec, Mapper mapper, DeviceTwin twin, ScheduledExecutorService scheduler, LongSupplier clock) {
         this.spec = spec;
@@ -89,24 +94,93 @@ final class DeviceWorker implements DeviceListener {
     void write(String property, String value) {
         submit(() -> {
             PropertySpec p = spec.property(property).orElse(null);
-            if (p == null || session == null) {
-                return;
-            }
-            if (p.access() == AccessMode.READ_ONLY || p.check(value).isPresent()) {
-                return; // the twin does not take such values; guard anyway, nothing reaches the device
-            }
-            try {
-                session.write(p, value);
-                LOG.info("{}: wrote {} = {}", spec.id(), property, value);
-                Map<String, Reading> back = session.read(List.of(p));
-                report(back);
-            } catch (MapperException e) {
-                LOG.warn("{}: writing {} failed: {}", spec.id(), property, e.getMessage());
-                health(false, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
-            } catch (RuntimeException e) {
-                LOG.warn("{}: the mapper failed writing {}: {}", spec.id(), property, e.toString());
+            if (p != null && session != null) {
+                writeNow(p, value);
             }
         });
+    }
+
+    /** On the lane. */
+    private boolean writeNow(PropertySpec p, String value) {
+        if (p.access() == AccessMode.READ_ONLY || p.check(value).isPresent()) {
+            return false; // the twin does not take such values; guard anyway, nothing reaches the device
+        }
+        try {
+            session.write(p, value);
+            LOG.info("{}: wrote {} = {}", spec.id(), p.name(), value);
+            Map<String, Reading> back = session.read(List.of(p));
+            report(back);
+            return true;
+        } catch (MapperException e) {
+            LOG.warn("{}: writing {} failed: {}", spec.id(), p.name(), e.getMessage());
+            // The state only, not health(): a device that refuses a value is not a device that
+            // came back, and re-asserting at the next good read would write it again and again.
+            // A device that is gone fails its next read, which counts as going offline.
+            state(DeviceState.OFFLINE, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the mapper failed writing {}: {}", spec.id(), p.name(), e.toString());
+        }
+        return false;
+    }
+
+    /**
+     * Brings the device to the desired values (ADR 0023): reads every writable property that has
+     * a desired value and writes those the device does not hold. Runs when the session opens and
+     * each time the device comes back online after being offline — a server restart or a power
+     * cycle may have lost what was written. A device that kept its values is only read, not
+     * written, so devices that wear on writes (EEPROM, flash) are spared; a value changed on the
+     * device while it stays online is reported as a delta, not overwritten.
+     */
+    private void converge() {
+        if (stopped || session == null) {
+            return;
+        }
+        Map<String, TwinProperty> twins = twin.twins(spec.namespace(), spec.name()).orElse(Map.of());
+        Map<PropertySpec, String> desired = new LinkedHashMap<>();
+        for (PropertySpec p : spec.properties()) {
+            TwinProperty t = twins.get(p.name());
+            if (p.access() != AccessMode.READ_ONLY && t != null && t.expected() != null && p.check(t.expected().value()).isEmpty()) {
+                desired.put(p, t.expected().value());
+            }
+        }
+        if (desired.isEmpty()) {
+            return;
+        }
+        Map<String, Reading> now;
+        try {
+            now = session.read(List.copyOf(desired.keySet()));
+        } catch (MapperException e) {
+            health(false, e.kind().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage());
+            return; // back online later: converge runs again then
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the mapper failed reading: {}", spec.id(), e.toString());
+            return;
+        }
+        report(now);
+        desired.forEach((p, value) -> {
+            Reading r = now.get(p.name());
+            if (r == null || !sameValue(p, r.value(), value)) {
+                LOG.info("{}: {} is {} on the device, desired {}: writing it", spec.id(), p.name(), r == null ? "unknown" : r.value(), value);
+                writeNow(p, value);
+            }
+        });
+    }
+
+    /** Equal as the property's type reads them: "20" and "20.0" are the same FLOAT. */
+    static boolean sameValue(PropertySpec p, String a, String b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        try {
+            Object x = p.type().parseValue(a);
+            Object y = p.type().parseValue(b);
+            if (p.type() == PropertyType.FLOAT) {
+                return Float.compare((float) (double) (Double) x, (float) (double) (Double) y) == 0;
+            }
+            return x.equals(y);
+        } catch (IllegalArgumentException e) {
+            return a.equals(b);
+        }
     }
 
     /** What a session depends on: everything but the desired values. */
@@ -140,12 +214,8 @@ final class DeviceWorker implements DeviceListener {
             retryOpen();
             return;
         }
-        // Desired values set while the device was away or before its mapper came.
-        twin.twins(spec.namespace(), spec.name()).ifPresent(ts -> ts.forEach((k, v) -> {
-            if (v.hasDelta()) {
-                write(k, v.expected().value());
-            }
-        }));
+        // Desired values set while the device was away or before its mapper came, or lost by it.
+        converge();
         schedule(0);
     }
 
@@ -238,8 +308,16 @@ final class DeviceWorker implements DeviceListener {
 
     @Override
     public void health(boolean online, String reason) {
-        if (!stopped) {
-            state(online ? DeviceState.ONLINE : DeviceState.OFFLINE, reason);
+        if (stopped) {
+            return;
+        }
+        state(online ? DeviceState.ONLINE : DeviceState.OFFLINE, reason);
+        // Back after being offline (reported by the mapper, or a read that works again): the device
+        // may have lost the desired values while it was away.
+        if (online && wasOffline.getAndSet(false)) {
+            submit(this::converge);
+        } else if (!online) {
+            wasOffline.set(true);
         }
     }
 

@@ -13,6 +13,7 @@ import io.outpost.mapper.api.MapperException;
 import io.outpost.mapper.api.Reading;
 import io.outpost.mapper.opcua.Devices.Prop;
 import io.outpost.mapper.opcua.Devices.Recorder;
+import io.outpost.examples.opcua.SimulatedServer;
 import io.outpost.mapper.opcua.client.TrustStore;
 import io.outpost.twin.api.DeviceSpec;
 import io.outpost.twin.api.PropertySpec;
@@ -36,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The mapper against a real OPC UA server (Milo's server SDK) on a random port. */
 @Timeout(120)
 class OpcUaMapperIT {
-    static OpcUaTestServer server;
+    static final String USER = "operator";
+    static final String PASSWORD = "secret";
+    static SimulatedServer server;
     @TempDir
     Path state;
     OpcUaMapper mapper;
@@ -44,7 +47,13 @@ class OpcUaMapperIT {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = OpcUaTestServer.start();
+        // The simulator from examples/opcua-simulator: secure and insecure endpoints, anonymous and
+        // user/password identities, a folder Plant with one variable of each type.
+        server = SimulatedServer.builder("urn:outpost:test", "Plant")
+                .variable("Temperature", 21.5).variable("Counter", 7).variable("Running", true).variable("Label", "boiler-1")
+                .variable("Setpoint", 20.0f)
+                .application("urn:outpost:test:server", "Outpost test server").secure(true).user(USER, PASSWORD)
+                .build().start();
     }
 
     @AfterAll
@@ -171,24 +180,41 @@ class OpcUaMapperIT {
         DeviceSpec spec = device("{\"url\":" + q(server.url()) + ",\"securityPolicy\":\"Basic256Sha256\",\"securityMode\":\"SignAndEncrypt\",\"timeout\":3000}",
                 new Prop("temperature", "FLOAT", visitor("Temperature")));
         Recorder rec = new Recorder();
-        DeviceSession s = open(spec, rec);
-        MapperException e = assertThrows(MapperException.class, () -> s.read(spec.properties()));
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        DeviceSession s;
+        MapperException e;
+        // slf4j-simple writes to System.err as it is at each call: the log of three attempts.
+        System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            s = open(spec, rec);
+            e = assertThrows(MapperException.class, () -> s.read(spec.properties()));
+            assertThrows(MapperException.class, () -> s.read(spec.properties()));
+            assertThrows(MapperException.class, () -> s.read(spec.properties()));
+        } finally {
+            System.setErr(err);
+        }
+        String logged = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.err.print(logged);
+        assertFalse(logged.contains("ERROR") || logged.contains("\tat "), "no ERROR and no stack trace for a refused certificate:\n" + logged);
+        assertEquals(1, logged.split("is not trusted", -1).length - 1, "one WARN for the certificate, not one per attempt:\n" + logged);
+        assertTrue(logged.contains("WARN") && logged.contains("trustedCertificates"), logged);
         assertEquals(MapperException.Kind.SECURITY, e.kind(), e.getMessage());
-        String sha1 = TrustStore.thumbprint(server.certificate, "SHA-1");
+        String sha1 = TrustStore.thumbprint(server.certificate(), "SHA-1");
         Path rejected = state.resolve("pki/rejected/" + sha1 + ".der");
         assertTrue(e.getMessage().contains("is not trusted") && e.getMessage().contains("move " + rejected)
                 && e.getMessage().contains("trustedCertificates ," + sha1), e.getMessage());
         assertTrue(Files.exists(rejected));
-        assertTrue(Files.exists(state.resolve("pki/own/client.der")), "the gateway's certificate was made on first use");
         Files.createDirectories(state.resolve("pki/trusted"));
         Files.move(rejected, state.resolve("pki/trusted/test-server.der"));
         assertEquals("21.5", s.read(spec.properties()).get("temperature").value(), "trusted once the file is in trusted/");
+        assertTrue(Files.exists(state.resolve("pki/own/client.der")), "the gateway's certificate was made on first use");
     }
 
     @Test
     void signOnlyWithATrustedThumbprintAndAUserFromAPasswordFile() throws Exception {
-        mapper.trustStore().setThumbprints(List.of(TrustStore.thumbprint(server.certificate, "SHA-256")));
-        Files.writeString(state.resolve("operator.password"), OpcUaTestServer.PASSWORD + "\n");
+        mapper.trustStore().setThumbprints(List.of(TrustStore.thumbprint(server.certificate(), "SHA-256")));
+        Files.writeString(state.resolve("operator.password"), PASSWORD + "\n");
         Files.writeString(state.resolve("wrong.password"), "guess\n");
         String cfg = "{\"url\":" + q(server.url()) + ",\"securityPolicy\":\"Basic256Sha256\",\"securityMode\":\"Sign\",\"timeout\":3000,"
                 + "\"userName\":\"operator\",\"password\":\"%s\"}";

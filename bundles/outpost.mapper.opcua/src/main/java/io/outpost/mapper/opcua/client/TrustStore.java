@@ -40,6 +40,9 @@ public final class TrustStore {
     private final Path trusted;
     private final Path rejected;
     private volatile Set<String> thumbprints;
+    /** Certificates (SHA-1) whose refusal was logged: once each, not at every reconnect attempt. */
+    private final Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrustStore.class);
 
     public TrustStore(Path pkiDir, Collection<String> trustedThumbprints) {
         this.trusted = pkiDir.resolve("trusted");
@@ -118,27 +121,48 @@ public final class TrustStore {
      * @param onReject told why a certificate was refused (the handshake's own error is generic)
      */
     public CertificateValidator validator(String url, Consumer<String> onReject) {
-        return (chain, applicationUri, hostnames) -> {
-            if (chain == null || chain.isEmpty()) {
-                String m = "the server at " + url + " sent no certificate";
-                onReject.accept(m);
-                throw new UaException(StatusCodes.Bad_SecurityChecksFailed, m);
-            }
-            X509Certificate leaf = chain.get(0);
-            if (!isTrusted(leaf)) {
-                String m = rejectionMessage(leaf, url, saveRejected(leaf));
-                onReject.accept(m);
-                throw new UaException(StatusCodes.Bad_SecurityChecksFailed, m);
-            }
-            try {
-                leaf.checkValidity();
-            } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-                String m = "the server certificate of " + url + " (" + leaf.getSubjectX500Principal().getName() + ") is valid only from "
-                        + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant() + ": renew it on the server (or fix the clock)";
-                onReject.accept(m);
-                throw new UaException(StatusCodes.Bad_CertificateTimeInvalid, m);
-            }
-        };
+        return (chain, applicationUri, hostnames) -> validate(url, chain, onReject);
+    }
+
+    /**
+     * Checks a server's certificate chain (leaf first). A refusal is logged at WARN once per
+     * certificate (a device retries every few seconds; the Device status carries the reason each
+     * time), and the message says how to trust it.
+     *
+     * @param url the server, for messages
+     * @param chain as the server sent it, leaf first; empty when it sent none
+     * @param onReject told why a certificate was refused
+     * @throws UaException Bad_SecurityChecksFailed or Bad_CertificateTimeInvalid when refused
+     */
+    public void validate(String url, List<X509Certificate> chain, Consumer<String> onReject) throws UaException {
+        if (chain == null || chain.isEmpty()) {
+            String m = "the server at " + url + " sent no certificate";
+            refuse(url, m);
+            onReject.accept(m);
+            throw new UaException(StatusCodes.Bad_SecurityChecksFailed, m);
+        }
+        X509Certificate leaf = chain.get(0);
+        if (!isTrusted(leaf)) {
+            String m = rejectionMessage(leaf, url, saveRejected(leaf));
+            refuse(thumbprint(leaf, "SHA-1"), m);
+            onReject.accept(m);
+            throw new UaException(StatusCodes.Bad_SecurityChecksFailed, m);
+        }
+        try {
+            leaf.checkValidity();
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            String m = "the server certificate of " + url + " (" + leaf.getSubjectX500Principal().getName() + ") is valid only from "
+                    + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant() + ": renew it on the server (or fix the clock)";
+            refuse(thumbprint(leaf, "SHA-1") + " time", m);
+            onReject.accept(m);
+            throw new UaException(StatusCodes.Bad_CertificateTimeInvalid, m);
+        }
+    }
+
+    private void refuse(String key, String message) {
+        if (warned.size() < MAX_FILES && warned.add(key)) {
+            LOG.warn("{} (logged once per certificate; the Device status shows it on every attempt)", message);
+        }
     }
 
     private Path saveRejected(X509Certificate cert) {

@@ -176,6 +176,12 @@ public final class UaConnection implements AutoCloseable {
         }
         rejection = null;
         EndpointDescription endpoint = select(discover());
+        if (settings.policy != SecurityPolicy.None) {
+            // Checked here, on the certificate the endpoint description carries, before any secure
+            // channel: a refusal inside Milo's handshake is logged by Milo at ERROR with a stack
+            // trace on every retry. The handshake validates again (the same validator).
+            checkServerCertificate(endpoint);
+        }
         OpcUaClient c = null;
         try {
             OpcUaClientConfigBuilder b = OpcUaClientConfig.builder()
@@ -242,6 +248,24 @@ public final class UaConnection implements AutoCloseable {
             return f.get(2L * settings.timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw classify(e, "discovering the endpoints of " + settings.url);
+        }
+    }
+
+    private void checkServerCertificate(EndpointDescription endpoint) throws UaFailure {
+        List<java.security.cert.X509Certificate> chain = List.of();
+        var der = endpoint.getServerCertificate();
+        if (der != null && !der.isNull() && der.length() > 0) {
+            try {
+                chain = org.eclipse.milo.opcua.stack.core.util.CertificateUtil.decodeCertificates(der.bytesOrEmpty());
+            } catch (UaException e) {
+                throw new UaFailure(UaFailure.Kind.SECURITY, "the server at " + settings.url + " announces a certificate that cannot be read: "
+                        + e.getMessage());
+            }
+        }
+        try {
+            trust.validate(settings.url, chain, m -> rejection = m);
+        } catch (UaException e) {
+            throw new UaFailure(UaFailure.Kind.SECURITY, e.getMessage());
         }
     }
 
