@@ -25,12 +25,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * to this gateway in the meta store and makes the container runtime match them, level-based.
  *
  * <p>{@link #accept} stores a downstream pod message (the caller acknowledges it afterwards).
- * {@link #reconcile} — always from one thread — reads every stored pod, finds its sandbox and
+ * {@link #reconcile} — a pass, one at a time — reads every stored pod and asks its pod worker
+ * ({@link PodWorkers}: pods sync in parallel, one pod never with itself) to sync it: find its sandbox and
  * containers again by the labels it gave them (so a restarted gateway adopts what runs instead of
  * recreating it), creates what is missing, restarts exited containers per restartPolicy with
  * back-off, stops pods being deleted with their grace period, removes sandboxes of pods it no
@@ -109,18 +110,26 @@ final class PodManager {
     private final Probes probes;
     private final Admission admission;
     /** This gateway's node name(s): from the link and from the stored pods' spec.nodeName. */
-    private final Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> nodes = ConcurrentHashMap.newKeySet();
+    /*
+     * Per-pod state below is keyed by the pod's uid (first) and touched by that pod's worker, by its
+     * own tasks (pull, stop) and by the pass; concurrent maps, since different pods' workers run at
+     * the same time. A pod's worker never runs twice at once, so per-key compound updates need no lock.
+     */
     /** Pods whose stop task runs, by uid. */
-    private final Set<String> stopping = new HashSet<>();
-    /** Pulls that run, and the errors of those that failed (read once by the next pass). */
-    private final Set<String> pulling = new HashSet<>();
-    private final Map<String, String> pullErrors = new HashMap<>();
-    private final Map<String, Backoff> backoffs = new HashMap<>();
-    private final Map<String, Sent> sent = new HashMap<>();
-    private final Map<String, ObjectNode> lastStatus = new HashMap<>();
-    private final Map<String, Instant> transitions = new HashMap<>();
-    private final Set<String> terminal = new HashSet<>();
-    private String runtimeName;
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    /** Pulls that run, and the errors of those that failed (read once by the next sync). */
+    private final Set<String> pulling = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> pullErrors = new ConcurrentHashMap<>();
+    private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
+    private final Map<String, Sent> sent = new ConcurrentHashMap<>();
+    private final Map<String, ObjectNode> lastStatus = new ConcurrentHashMap<>();
+    private final Map<String, Instant> transitions = new ConcurrentHashMap<>();
+    private final Set<String> terminal = ConcurrentHashMap.newKeySet();
+    private final PodWorkers workers;
+    /** Serializes passes (the scheduled one and those asked for by messages and tasks). */
+    private final Object pass = new Object();
+    private volatile String runtimeName;
     private volatile boolean resend;
 
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock) {
@@ -143,6 +152,16 @@ final class PodManager {
      */
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
             java.nio.file.Path volumesRoot, java.util.concurrent.Executor work, Runnable changed) {
+        this(store, runtime, upstream, clock, capacity, volumesRoot, work, changed, new PodWorkers(Runnable::run, 1));
+    }
+
+    /**
+     * @param workers runs each pod's sync (sandbox, volumes, containers, status): in parallel
+     *     across pods, never twice at once for one pod
+     */
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
+            java.nio.file.Path volumesRoot, java.util.concurrent.Executor work, Runnable changed, PodWorkers workers) {
+        this.workers = workers;
         this.capacity = capacity;
         this.work = work;
         this.changed = changed;
@@ -363,8 +382,19 @@ final class PodManager {
         resend = true; // read by the next pass, so the link thread never waits for a pass
     }
 
-    /** One pass over every stored pod. Call from one thread; runtime calls block. */
-    synchronized void reconcile() {
+    /**
+     * One pass over every stored pod: asks each pod's worker for a sync (they run on the workers'
+     * executor, so the pass returns before they end unless it runs tasks in the caller), then
+     * removes the sandboxes of pods this gateway no longer has. Passes run one at a time; runtime
+     * calls block.
+     */
+    void reconcile() {
+        synchronized (pass) {
+            passLocked();
+        }
+    }
+
+    private void passLocked() {
         if (resend) {
             resend = false;
             sent.clear();
@@ -379,15 +409,10 @@ final class PodManager {
         }
         Set<String> uids = new HashSet<>();
         for (StoredObject o : pods) {
-            uids.add(PodSpecs.uid(o.value()));
-            try {
-                reconcile(o.value());
-            } catch (ContainerRuntimeException e) {
-                LOG.warn("pod {}: {}", o.key(), e.getMessage());
-                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
-                    report(o.value(), unavailable(o.value(), e.getMessage()));
-                }
-            }
+            String uid = PodSpecs.uid(o.value());
+            uids.add(uid);
+            String key = o.key();
+            workers.sync(uid, () -> sync(key, uid));
         }
         for (StoredObject o : pods) {
             nodes.add(o.value().path("spec").path("nodeName").asText(""));
@@ -405,7 +430,23 @@ final class PodManager {
         }
     }
 
-    private void reconcile(JsonNode pod) {
+    /** One pod's sync, on its worker: reads the pod's latest state from the store. */
+    private void sync(String key, String uid) {
+        JsonNode pod = store.get(KIND, key).map(StoredObject::value).orElse(null);
+        if (pod == null || !uid.equals(PodSpecs.uid(pod))) {
+            return; // gone, or replaced by a pod of the same name (which has its own worker)
+        }
+        try {
+            sync(pod);
+        } catch (ContainerRuntimeException e) {
+            LOG.warn("pod {}: {}", key, e.getMessage());
+            if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                report(pod, unavailable(pod, e.getMessage()));
+            }
+        }
+    }
+
+    private void sync(JsonNode pod) {
         String uid = PodSpecs.uid(pod);
         if (stopping.contains(uid)) {
             return; // its stop runs as a task of its own
@@ -696,17 +737,16 @@ final class PodManager {
         } catch (RuntimeException e) {
             error = e.getMessage();
         }
-        synchronized (this) {
-            pulling.remove(pk);
-            if (error == null) {
-                backoffs.remove(pk);
-            } else {
-                Backoff b = backoffs.get(pk);
-                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
-                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
-                pullErrors.put(pk, error);
-            }
+        // The outcome first, then the end of the pull: the pod's worker reads them the other way round.
+        if (error == null) {
+            backoffs.remove(pk);
+        } else {
+            Backoff b = backoffs.get(pk);
+            Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+            backoffs.put(pk, new Backoff(delay, now().plus(delay)));
+            pullErrors.put(pk, error);
         }
+        pulling.remove(pk);
         changed.run();
     }
 
@@ -851,18 +891,15 @@ final class PodManager {
                 }
             } catch (RuntimeException e) {
                 LOG.warn("pod {}: stop failed, retrying at the next pass: {}", PodSpecs.key(pod), e.getMessage());
-                synchronized (this) {
-                    stopping.remove(uid);
-                }
+                stopping.remove(uid);
                 return;
             }
-            synchronized (this) {
-                stopping.remove(uid);
-                store.delete(KIND, PodSpecs.key(pod));
-                admission.forget(pod);
-                volumes.tearDown(uid);
-                forget(uid);
-            }
+            // Gone from the store before 'stopping' ends, so its worker never syncs it again.
+            store.delete(KIND, PodSpecs.key(pod));
+            admission.forget(pod);
+            volumes.tearDown(uid);
+            forget(uid);
+            stopping.remove(uid);
             LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
             if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
                 upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
@@ -915,7 +952,7 @@ final class PodManager {
     }
 
     /** @return the last status computed for a pod, or null (for tests and the console) */
-    synchronized ObjectNode status(String uid) {
+    ObjectNode status(String uid) {
         return lastStatus.get(uid);
     }
 

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the {@link PodManager} into the gateway: takes {@code <ns>/pod/<name>} messages from the
- * link (stored, then acknowledged with "OK"), runs the reconcile loop on its one scheduler thread
- * every two seconds and right after each message, and sends statuses through the edge hub.
+ * link (stored, then acknowledged with "OK"), runs the reconcile pass on its one scheduler every
+ * two seconds and right after each message (the pass hands each pod to its pod worker, on the same
+ * scheduler), and sends statuses through the edge hub.
  */
 @Component(service = {MessageHandler.class, LinkListener.class}, immediate = true,
         configurationPid = PodManagerComponent.PID,
@@ -65,6 +66,11 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
         @AttributeDefinition(description = "Threads for work that blocks for long: image pulls, graceful stops, probes. "
                 + "The reconcile pass has one more.", min = "1", max = "64")
         int workThreads() default 4;
+
+        @AttributeDefinition(description = "Pods synced at once (sandbox, volumes, containers, status), each by its own pod "
+                + "worker; one pod is never synced twice at once. More starts a burst of pods sooner, at more load on "
+                + "containerd and CNI. The scheduler gets this many threads more.", min = "1", max = "64")
+        int podWorkers() default 4;
 
         @AttributeDefinition(description = "Folder for the pods' volumes (ConfigMap, Secret, emptyDir); relative to the Karaf data "
                 + "folder. containerd must see the same path.")
@@ -108,10 +114,12 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
                 LOG.warn("node configuration {} not readable, using the defaults: {}", NODE_PID, e.getMessage());
             }
         }
-        // The component's one scheduler: the reconcile pass (serialized by the manager) and the
-        // tasks that block for long (pulls, graceful stops, probes), so one slow pod holds no other.
+        // The component's one scheduler: the pass (serialized by the manager), the pod workers' syncs
+        // (at most podWorkers at once) and the tasks that block for long (pulls, graceful stops,
+        // probes); sized so that busy workers never leave those tasks without a thread.
         AtomicInteger n = new AtomicInteger();
-        scheduler = Executors.newScheduledThreadPool(1 + cfg.workThreads(), r -> new Thread(r, "outpost-pods-" + n.incrementAndGet()));
+        scheduler = Executors.newScheduledThreadPool(1 + cfg.workThreads() + cfg.podWorkers(),
+                r -> new Thread(r, "outpost-pods-" + n.incrementAndGet()));
         PodManager.Capacity capacity = capacity(props);
         Path data = Path.of(System.getProperty("karaf.data", "data"));
         Path volumes = data.resolve(cfg.volumesDir()).toAbsolutePath();
@@ -119,7 +127,8 @@ public class PodManagerComponent implements MessageHandler, LinkListener {
                 capacity.memoryBytes() >> 20, capacity.hostIp(), volumes);
         ContainerLogLayout logs = new ContainerLogLayout(runtime, data.resolve("pods").resolve("logs"));
         view = new PodView(store, logs, Clock.systemUTC());
-        manager = new PodManager(store, logs, this::send, Clock.systemUTC(), capacity, volumes, scheduler, this::reconcileSoon);
+        manager = new PodManager(store, logs, this::send, Clock.systemUTC(), capacity, volumes, scheduler, this::reconcileSoon,
+                new PodWorkers(scheduler, cfg.podWorkers()));
         scheduler.scheduleWithFixedDelay(this::reconcile, 0, PERIOD_SECONDS, TimeUnit.SECONDS);
         viewRegistration = ctx.registerService(EdgePods.class, view, null);
     }

@@ -204,6 +204,49 @@ class PodManagerIT {
                 cs.toString());
     }
 
+    /**
+     * Pod workers on a real pool against the real containerd: pods' sandboxes and containers are
+     * made in parallel, every pod runs, each with a sandbox of its own (no pod synced twice at once
+     * made two), and passes asked for meanwhile change nothing.
+     */
+    @Test
+    void podWorkersStartManyPodsInParallel() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            PodManager manager = new PodManager(store, runtime, upstream::add, Clock.systemUTC(), PodManager.Capacity.ofThisMachine(),
+                    dir.resolve("pods"), pool, () -> { }, new PodWorkers(pool, 4));
+            List<String> names = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                names.add("par-" + i);
+                ObjectNode p = pod("par-" + i, "sleep 3600");
+                ((ObjectNode) p.at("/spec/containers/0")).remove("resources"); // eight fit on a 2-core machine
+                manager.accept("it-node-" + run, msg("insert", p));
+            }
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && !names.stream().allMatch(n -> running(n))) {
+                manager.reconcile(); // passes while workers run: coalesced, never a second sandbox
+                Thread.sleep(200);
+            }
+            for (String n : names) {
+                assertTrue(running(n), () -> n + " runs: " + upstream.stream().filter(m -> m.resource().endsWith("/podstatus/" + n))
+                        .reduce((x, y) -> y).map(m -> m.content().toString()).orElse("no status"));
+                String uid = "uid-" + n + "-" + run;
+                assertEquals(1, runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_UID, uid)).size(), n + " has one sandbox");
+            }
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean running(String name) {
+        try {
+            return "Running".equals(status(name).path("phase").asText());
+        } catch (AssertionError e) {
+            return false;
+        }
+    }
+
     private int status0(PodManager m) {
         try {
             return status("live").at("/containerStatuses/0/restartCount").asInt();

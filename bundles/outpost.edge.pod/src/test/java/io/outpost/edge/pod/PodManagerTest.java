@@ -694,4 +694,26 @@ class PodManagerTest {
         assertEquals(1, asked[0], "a finished task asks for a pass");
         assertFalse(store.get("pod", "default/a").isPresent());
     }
+
+    @Test
+    void eachPassHandsPodsToTheirWorkersAndAWaitingPodIsNotQueuedTwice() throws Exception {
+        PodWorkersTest.Manual ex = new PodWorkersTest.Manual();
+        manager = new PodManager(store, runtime, m -> upstream.add(m), clock, new PodManager.Capacity(110, 4000, 8L << 30, ""),
+                dir.resolve("pods"), Runnable::run, () -> { }, new PodWorkers(ex, 2));
+        for (String n : List.of("a", "b", "c")) {
+            manager.accept("gw1", msg("insert", pod(n, "Always"), "5"));
+        }
+        manager.reconcile();
+        assertEquals(2, ex.tasks.size(), "two pods sync at once, the third waits");
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals(2, ex.tasks.size(), "passes meanwhile add no sync");
+        while (!ex.tasks.isEmpty()) {
+            ex.runFirst();
+        }
+        for (String n : List.of("a", "b", "c")) {
+            assertEquals("Running", lastStatus(n).path("phase").asText(), n);
+        }
+        assertEquals(3, runtime.listPodSandboxes(java.util.Map.of()).size(), "one sandbox per pod, though synced again");
+    }
 }
