@@ -127,6 +127,8 @@ final class PodManager {
     private final Map<String, Instant> transitions = new ConcurrentHashMap<>();
     private final Set<String> terminal = ConcurrentHashMap.newKeySet();
     private final PodWorkers workers;
+    /** The pods' Kubernetes Events (Pulling, Started, BackOff, Unhealthy, …), capped and rate-limited. */
+    private final PodEvents events;
     /** Serializes passes (the scheduled one and those asked for by messages and tasks). */
     private final Object pass = new Object();
     private volatile String runtimeName;
@@ -165,7 +167,8 @@ final class PodManager {
         this.capacity = capacity;
         this.work = work;
         this.changed = changed;
-        this.probes = new Probes(runtime, clock, work, changed);
+        this.events = new PodEvents(upstream, clock);
+        this.probes = new Probes(runtime, clock, work, changed, events);
         this.admission = new Admission(store, capacity);
         this.volumes = new PodVolumes(volumesRoot);
         this.store = store;
@@ -395,6 +398,7 @@ final class PodManager {
     }
 
     private void passLocked() {
+        events.flush(); // what waited for the link
         if (resend) {
             resend = false;
             sent.clear();
@@ -458,6 +462,7 @@ final class PodManager {
         }
         Admission.Verdict verdict = admission.admit(pod);
         if (!verdict.admitted()) {
+            events.recordOnce(pod, null, true, verdict.reason(), verdict.message());
             ObjectNode status = F.objectNode().put("phase", "Failed").put("reason", verdict.reason()).put("message", verdict.message());
             putHostIp(status);
             report(pod, status);
@@ -481,6 +486,7 @@ final class PodManager {
                 if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
                     throw e;
                 }
+                events.record(pod, null, true, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + e.getMessage());
                 report(pod, pending(pod, "CreatePodSandboxError", e.getMessage()));
                 return;
             }
@@ -633,6 +639,9 @@ final class PodManager {
             if (b != null && now().isBefore(b.next())) {
                 waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
                         + name + " pod=" + PodSpecs.key(pod));
+                JsonNode m = pod.path("metadata");
+                events.record(pod, name, true, "BackOff", "Back-off restarting failed container " + name + " in pod "
+                        + m.path("name").asText() + "_" + m.path("namespace").asText() + "(" + uid + ")");
             } else {
                 Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
                 backoffs.put(bk, new Backoff(delay, now().plus(delay)));
@@ -673,12 +682,37 @@ final class PodManager {
      * only this container), then creates and starts the container; says why it waits when it cannot.
      */
     private Waiting start(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
+        Waiting w = create(pod, c, sb, attempt);
+        if (w != null) {
+            waitingEvent(pod, c.path("name").asText(), w);
+        }
+        return w;
+    }
+
+    /** The kubelet's events for a container that cannot start (ContainerCreating while pulling is none). */
+    private void waitingEvent(JsonNode pod, String container, Waiting w) {
+        switch (w.reason()) {
+            case "FailedMount" -> events.record(pod, null, true, "FailedMount", w.message());
+            case "ErrImagePull" -> events.record(pod, container, true, "Failed", "Error: ErrImagePull");
+            case "ImagePullBackOff" -> {
+                events.record(pod, container, false, "BackOff", w.message());
+                events.record(pod, container, true, "Failed", "Error: ImagePullBackOff");
+            }
+            case "CreateContainerConfigError", "CreateContainerError", "RunContainerError" ->
+                    events.record(pod, container, true, "Failed", "Error: " + w.message());
+            default -> {
+            }
+        }
+    }
+
+    private Waiting create(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
         if (sb.volumeError() != null) {
             return new Waiting("FailedMount", sb.volumeError());
         }
         String image = c.path("image").asText();
         String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
-        if (runtime.imageStatus(image) == null) {
+        boolean present = runtime.imageStatus(image) != null;
+        if (!present) {
             if (pulling.contains(pk)) {
                 return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
             }
@@ -691,7 +725,8 @@ final class PodManager {
                 return new Waiting("ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
             }
             pulling.add(pk);
-            work.execute(() -> pull(image, pk));
+            events.record(pod, c.path("name").asText(), false, "Pulling", "Pulling image \"" + image + "\"");
+            work.execute(() -> pull(pod, c.path("name").asText(), image, pk));
             if (pulling.contains(pk)) {
                 return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
             }
@@ -708,6 +743,9 @@ final class PodManager {
         } catch (PodVolumes.VolumeError e) {
             return new Waiting("FailedMount", e.getMessage());
         }
+        if (present) {
+            events.record(pod, config.name(), false, "Pulled", "Container image \"" + image + "\" already present on machine");
+        }
         String id;
         try {
             id = runtime.createContainer(sb.id(), config, sb.config());
@@ -717,9 +755,11 @@ final class PodManager {
             }
             return new Waiting("CreateContainerError", e.getMessage());
         }
+        events.record(pod, config.name(), false, "Created", "Created container " + config.name());
         try {
             runtime.startContainer(id);
             LOG.info("pod {}: container {} started ({})", PodSpecs.key(pod), config.name(), id);
+            events.record(pod, config.name(), false, "Started", "Started container " + config.name());
             return null;
         } catch (ContainerRuntimeException e) {
             if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
@@ -730,12 +770,16 @@ final class PodManager {
     }
 
     /** A pull, on a task thread; its outcome is read by the next pass. */
-    private void pull(String image, String pk) {
+    private void pull(JsonNode pod, String container, String image, String pk) {
         String error = null;
+        long t0 = System.nanoTime();
         try {
             runtime.pullImage(image, null, PULL_TIMEOUT);
+            events.record(pod, container, false, "Pulled", "Successfully pulled image \"" + image + "\" in "
+                    + Duration.ofNanos(System.nanoTime() - t0).toMillis() + "ms");
         } catch (RuntimeException e) {
             error = e.getMessage();
+            events.record(pod, container, true, "Failed", "Failed to pull image \"" + image + "\": " + error);
         }
         // The outcome first, then the end of the pull: the pod's worker reads them the other way round.
         if (error == null) {
@@ -753,11 +797,13 @@ final class PodManager {
     private Waiting startCreated(JsonNode pod, JsonNode c, ContainerStatus created) {
         try {
             runtime.startContainer(created.id());
+            events.record(pod, c.path("name").asText(), false, "Started", "Started container " + c.path("name").asText());
             return null;
         } catch (ContainerRuntimeException e) {
             if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
                 throw e;
             }
+            waitingEvent(pod, c.path("name").asText(), new Waiting("RunContainerError", e.getMessage()));
             return new Waiting("RunContainerError", e.getMessage());
         }
     }
@@ -887,6 +933,12 @@ final class PodManager {
         work.execute(() -> {
             try {
                 for (PodSandboxStatus sb : sandboxes) {
+                    for (ContainerStatus c : runtime.listContainers(sb.id(), Map.of())) {
+                        if (c.state() == ContainerStatus.State.RUNNING) {
+                            String name = c.labels().getOrDefault(PodSpecs.LABEL_CONTAINER, c.name());
+                            events.record(pod, name, false, "Killing", "Stopping container " + name);
+                        }
+                    }
                     stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
                 }
             } catch (RuntimeException e) {
@@ -931,6 +983,7 @@ final class PodManager {
         sent.remove(uid);
         lastStatus.remove(uid);
         terminal.remove(uid);
+        events.forget(uid);
     }
 
     private void report(JsonNode pod, ObjectNode status) {

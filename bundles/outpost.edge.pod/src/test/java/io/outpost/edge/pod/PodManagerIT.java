@@ -58,7 +58,7 @@ class PodManagerIT {
     }
 
     private PodManager manager() {
-        return new PodManager(store, runtime, upstream::add, Clock.systemUTC(), PodManager.Capacity.ofThisMachine(), dir.resolve("pods"));
+        return new PodManager(store, runtime, m -> "meta".equals(m.group()) || upstream.add(m), Clock.systemUTC(), PodManager.Capacity.ofThisMachine(), dir.resolve("pods"));
     }
 
     private ObjectNode pod(String name, String shell) throws Exception {
@@ -213,7 +213,7 @@ class PodManagerIT {
     void podWorkersStartManyPodsInParallel() throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
-            PodManager manager = new PodManager(store, runtime, upstream::add, Clock.systemUTC(), PodManager.Capacity.ofThisMachine(),
+            PodManager manager = new PodManager(store, runtime, m -> "meta".equals(m.group()) || upstream.add(m), Clock.systemUTC(), PodManager.Capacity.ofThisMachine(),
                     dir.resolve("pods"), pool, () -> { }, new PodWorkers(pool, 4));
             List<String> names = new java.util.ArrayList<>();
             for (int i = 0; i < 8; i++) {

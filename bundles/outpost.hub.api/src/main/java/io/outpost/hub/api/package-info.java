@@ -8,7 +8,7 @@
  * through the {@link io.outpost.hub.api.EdgeHub} or {@link io.outpost.hub.api.CloudHub} service.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.outpost.hub.api;
 
 import org.osgi.annotation.bundle.Export;
