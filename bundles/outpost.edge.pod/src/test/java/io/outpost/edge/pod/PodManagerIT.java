@@ -7,15 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.edge.meta.SqliteMetaStore;
 import io.outpost.hub.api.Message;
-import io.outpost.runtime.api.PodSandboxStatus;
 import io.outpost.runtime.cri.CriRuntime;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,31 +27,23 @@ class PodManagerIT {
     @TempDir
     Path dir;
 
+    private ContainerdFixture containerd;
     private CriRuntime runtime;
     private SqliteMetaStore store;
+    private String run;
     private final List<Message> upstream = new CopyOnWriteArrayList<>();
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeEach
     void setUp() {
-        String socket = System.getenv("OUTPOST_CRI_SOCKET");
-        if (socket == null || socket.isBlank()) {
-            socket = System.getProperty("outpost.cri.socket", "/run/outpost-containerd/containerd.sock");
-        }
-        assertTrue(Files.exists(Path.of(socket)), "containerd's CRI socket " + socket
-                + " does not exist: run `.ci/containerd start` (as root) first, or set OUTPOST_CRI_SOCKET");
-        runtime = new CriRuntime(new CriRuntime.Settings(Path.of(socket), Duration.ofSeconds(3), Duration.ofSeconds(60), 16 << 20));
-        store = new SqliteMetaStore(dir.resolve("meta.db"));
+        containerd = new ContainerdFixture(dir);
+        runtime = containerd.runtime;
+        store = containerd.store;
+        run = containerd.run;
     }
 
     @AfterEach
     void tearDown() {
-        for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_NAMESPACE, "it-" + run))) {
-            runtime.stopPodSandbox(sb.id());
-            runtime.removePodSandbox(sb.id());
-        }
-        runtime.close();
-        store.close();
+        containerd.close();
     }
 
     private PodManager manager() {
