@@ -101,7 +101,8 @@ check "both pods are listed (the completer offers the same names)" bash -c "'$OU
 K delete pod ticker --wait=false >/dev/null 2>&1
 wait_for 30 "ticker is gone from the gateway's pods" bash -c "! '$OUT' shell gateway outpost:pods | grep -q ticker"
 
-running_ids() { ctr --address "$SOCKET" -n k8s.io containers ls 2>/dev/null | grep -c "outpost.local/busybox" || true; }
+# this gateway's containers only (by the node label the pod manager gives them): other worktrees' tests share the containerd
+running_ids() { ctr --address "$SOCKET" -n k8s.io containers ls -q "labels.\"io.outpost.node\"==$OUTPOST_GATEWAY_NAME" 2>/dev/null | sort | tr '\n' ' '; }
 echo "== the gateway restarts: the pod keeps running and is adopted, not recreated"
 n_before="$(running_ids)"
 "$OUT" stop gateway >/dev/null 2>&1
