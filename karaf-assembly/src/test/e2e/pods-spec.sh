@@ -25,7 +25,10 @@ CID() { P "$1" '{.status.containerStatuses[0].containerID}' | sed 's#containerd:
 # in the container, as `kubectl exec` would (CRI exec through containerd's task API)
 X() { local cid="$1"; shift; ctr --address "$SOCKET" -n k8s.io tasks exec --exec-id "e2e-$RANDOM$RANDOM" "$cid" "$@"; }
 APPLY() { sed "s/nodeName: gateway-1/nodeName: $OUTPOST_GATEWAY_NAME/" "$@" | K apply --validate=false -f - >/dev/null; }
-export -f K P CID X
+# the events about a pod, as "REASON COUNT TYPE SOURCE-HOST MESSAGE" lines (what kubectl describe lists)
+EV() { K get events --field-selector "involvedObject.kind=Pod,involvedObject.name=$1" \
+  -o jsonpath='{range .items[*]}{.reason} {.count} {.type} {.source.host} {.message}{"\n"}{end}' 2>/dev/null; }
+export -f K P CID X EV
 export SOCKET
 
 cleanup() { "$OUT" stop >/dev/null 2>&1 || true; }
@@ -79,6 +82,13 @@ check "phase Pending" bash -c '[ "$(P late {.status.phase})" = Pending ]'
 K create configmap late-settings --from-literal=mode=fast >/dev/null
 wait_for 30 "Running once the ConfigMap is created" bash -c '[ "$(P late {.status.phase})" = Running ] && [ -n "$(CID late)" ]'
 check "with its value" bash -c '[ "$(X "$(CID late)" sh -c "echo \$MODE")" = fast ]'
+check "event: Warning Failed 'Error: configmap \"late-settings\" not found' from the gateway" bash -c \
+  'EV late | grep -q "^Failed [0-9]* Warning $OUTPOST_GATEWAY_NAME Error: configmap \"late-settings\" not found"'
+check "events: Pulled, Created, Started (kubectl get events)" bash -c \
+  'e="$(EV late)"; grep -q "^Pulled 1 Normal .*already present on machine" <<<"$e" && grep -q "^Created 1 Normal .* Created container main" <<<"$e" &&
+   grep -q "^Started 1 Normal .* Started container main" <<<"$e"'
+check "kubectl describe pod lists the events (Type Reason From Message)" bash -c \
+  'K describe pod late | sed -n "/^Events:/,\$p" | grep -q "Normal  *Started .*kubelet.* Started container main"'
 
 echo "== a crashing container: CrashLoopBackOff"
 cat <<YAML | APPLY /dev/stdin
@@ -94,6 +104,10 @@ wait_for 60 "restarted, then waiting in CrashLoopBackOff with the last exit code
   '[ "$(P crasher "{.status.containerStatuses[0].state.waiting.reason} {.status.containerStatuses[0].lastState.terminated.exitCode}")" = "CrashLoopBackOff 3" ] &&
    [ "$(P crasher "{.status.containerStatuses[0].restartCount}")" -ge 1 ]'
 check "kubectl get pod shows CrashLoopBackOff" bash -c 'K get pod crasher | grep -q CrashLoopBackOff'
+wait_for 30 "event: Warning BackOff 'Back-off restarting failed container main in pod crasher_default(…)'" bash -c \
+  'EV crasher | grep -q "^BackOff [0-9]* Warning .* Back-off restarting failed container main in pod crasher_default("'
+check "repeats are one event with a count (Started counted, not listed again)" bash -c \
+  '[ "$(EV crasher | grep -c "^Started ")" = 1 ] && [ "$(EV crasher | awk "/^Started /{print \$2}")" -ge 2 ]'
 
 echo "== a failing liveness probe restarts the container"
 cat <<YAML | APPLY /dev/stdin
@@ -115,6 +129,9 @@ YAML
 wait_for 60 "restartCount 1, lastState says: Liveness probe failed" bash -c \
   '[ "$(P unhealthy "{.status.containerStatuses[0].restartCount}")" -ge 1 ] &&
    P unhealthy "{.status.containerStatuses[0].lastState.terminated.message}" | grep -q "^Liveness probe failed: command \[test -f /tmp/healthy\]\|^Liveness probe failed: command \[test, -f, /tmp/healthy\]"'
+wait_for 20 "events: Warning Unhealthy 'Liveness probe failed: …' and Normal Killing 'Container main failed liveness probe, will be restarted'" bash -c \
+  'e="$(EV unhealthy)"; grep -q "^Unhealthy [0-9]* Warning .* Liveness probe failed: " <<<"$e" &&
+   grep -q "^Killing [0-9]* Normal .* Container main failed liveness probe, will be restarted" <<<"$e"'
 
 echo "== a pod too big for the node is rejected, as by the kubelet"
 cat <<YAML | APPLY /dev/stdin
@@ -128,6 +145,8 @@ spec:
 YAML
 wait_for 30 "phase Failed, reason OutOfcpu" bash -c '[ "$(P huge "{.status.phase} {.status.reason}")" = "Failed OutOfcpu" ]'
 check "with the kubelet's message" bash -c 'P huge {.status.message} | grep -q "^Pod was rejected: Node didn.t have enough resource: cpu, requested: 500000"'
+wait_for 20 "event: Warning OutOfcpu with the same message, once" bash -c \
+  '[ "$(EV huge | grep -c "^OutOfcpu 1 Warning .* Pod was rejected: Node didn.t have enough resource: cpu")" = 1 ]'
 
 echo "== autonomy: cloud stopped, gateway restarted; then the cloud returns"
 # containerd containers (sandbox included) of a pod, by the label the pod manager gives them

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import io.outpost.node.api.NodeResources;
 
 /**
  * Reads what a Node's status says about this machine from the operating system: CPUs, memory,
@@ -51,12 +52,31 @@ final class NodeProbe {
         this.etc = etc;
     }
 
+    /**
+     * The node's allocatable — the one computation behind {@code status.allocatable} and the
+     * {@link NodeResources} service the pod manager admits pods with.
+     */
+    NodeResources.Allocatable allocatable(Settings s) {
+        long memTotalKi = memTotalKi(meminfo());
+        return new NodeResources.Allocatable(s.maxPods(), Math.max(0, Runtime.getRuntime().availableProcessors() * 1000L - s.reservedCpuMillis()),
+                Math.max(0, memTotalKi - s.reservedMemoryMiB() * 1024L) * 1024);
+    }
+
+    /** @return the InternalIP: the configured one, else {@link #firstAddress()} */
+    static String internalIp(Settings s) {
+        return s.nodeIp().isBlank() ? firstAddress() : s.nodeIp().trim();
+    }
+
+    private static long memTotalKi(Map<String, Long> mem) {
+        return mem.getOrDefault("MemTotal", Runtime.getRuntime().maxMemory() / 1024); // not Linux: the best known bound
+    }
+
     /** @return a v1.NodeStatus as JSON */
     ObjectNode status(Settings s, Instant now) {
         ObjectNode st = F.objectNode();
         int cpus = Runtime.getRuntime().availableProcessors();
         Map<String, Long> mem = meminfo();
-        long memTotalKi = mem.getOrDefault("MemTotal", Runtime.getRuntime().maxMemory() / 1024);
+        long memTotalKi = memTotalKi(mem);
         long storageBytes = 0;
         long storageFree = 0;
         try {
@@ -74,9 +94,10 @@ final class NodeProbe {
             cap.put("ephemeral-storage", (storageBytes / 1024) + "Ki");
         }
         ObjectNode alloc = st.putObject("allocatable");
-        alloc.put("cpu", Math.max(0, cpus * 1000 - s.reservedCpuMillis()) + "m");
-        alloc.put("memory", Math.max(0, memTotalKi - s.reservedMemoryMiB() * 1024L) + "Ki");
-        alloc.put("pods", Integer.toString(s.maxPods()));
+        NodeResources.Allocatable a = allocatable(s);
+        alloc.put("cpu", a.milliCpu() + "m");
+        alloc.put("memory", (a.memoryBytes() / 1024) + "Ki");
+        alloc.put("pods", Integer.toString(a.pods()));
         if (storageBytes > 0) {
             alloc.put("ephemeral-storage", (storageBytes / 1024) + "Ki");
         }
@@ -96,7 +117,7 @@ final class NodeProbe {
         info.put("architecture", arch(System.getProperty("os.arch")));
 
         ArrayNode addrs = st.putArray("addresses");
-        addrs.addObject().put("type", "InternalIP").put("address", s.nodeIp().isBlank() ? firstAddress() : s.nodeIp());
+        addrs.addObject().put("type", "InternalIP").put("address", internalIp(s));
         addrs.addObject().put("type", "Hostname").put("address", hostname());
 
         String ts = now.truncatedTo(ChronoUnit.SECONDS).toString();

@@ -9,6 +9,7 @@ import io.outpost.hub.api.Message;
 import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.Operations;
 import io.outpost.hub.api.ResourceTypes;
+import io.outpost.node.api.NodeResources;
 import io.outpost.runtime.api.ContainerRuntime;
 import io.outpost.runtime.api.RuntimeHealth;
 import java.nio.file.Path;
@@ -38,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * ({@code update <ns>/nodestatus/<name>} with a NodeStatusRequest), so the cloud keeps the Node
  * Ready and its Lease renewed.
  */
-@Component(configurationPid = NodeStatusReporter.PID, service = LinkListener.class, immediate = true)
+@Component(configurationPid = NodeStatusReporter.PID, service = {LinkListener.class, NodeResources.class}, immediate = true)
 @Designate(ocd = NodeStatusReporter.Cfg.class)
-public class NodeStatusReporter implements LinkListener {
+public class NodeStatusReporter implements LinkListener, NodeResources {
     static final String PID = "io.outpost.edge.node";
     private static final Logger LOG = LoggerFactory.getLogger(NodeStatusReporter.class);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -101,6 +102,17 @@ public class NodeStatusReporter implements LinkListener {
         // One thread for this reporter's timer; probing reads files and must not run on link I/O threads.
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-node-status"));
         scheduler.scheduleWithFixedDelay(this::report, cfg.statusUpdateSeconds(), cfg.statusUpdateSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** The allocatable the status reports, for the pod manager's admission (one source). */
+    @Override
+    public NodeResources.Allocatable allocatable() {
+        return probe.allocatable(settings);
+    }
+
+    @Override
+    public String internalIp() {
+        return NodeProbe.internalIp(settings);
     }
 
     @Deactivate

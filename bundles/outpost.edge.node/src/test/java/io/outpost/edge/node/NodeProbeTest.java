@@ -28,6 +28,16 @@ class NodeProbeTest {
                 Instant.parse("2026-01-01T00:00:00Z"));
         assertEquals("2048000Ki", st.at("/capacity/memory").asText());
         assertEquals((2048000 - 128 * 1024) + "Ki", st.at("/allocatable/memory").asText());
+        // The service the pod manager admits with says the same, from the same computation.
+        NodeProbe probe = new NodeProbe(proc, etc);
+        NodeProbe.Settings settings = new NodeProbe.Settings("10.0.0.7", dir, 110, 100, 128, "v1.32.0-outpost-0.1.0", "");
+        var a = probe.allocatable(settings);
+        assertEquals((2048000L - 128 * 1024) * 1024, a.memoryBytes());
+        assertEquals(st.at("/allocatable/cpu").asText(), a.milliCpu() + "m");
+        assertEquals(Runtime.getRuntime().availableProcessors() * 1000L - 100, a.milliCpu());
+        assertEquals(110, a.pods());
+        assertEquals("10.0.0.7", NodeProbe.internalIp(settings));
+        assertEquals(NodeProbe.firstAddress(), NodeProbe.internalIp(new NodeProbe.Settings(" ", dir, 110, 0, 0, "v", "")));
         assertEquals(Integer.toString(Runtime.getRuntime().availableProcessors()), st.at("/capacity/cpu").asText());
         assertEquals("110", st.at("/capacity/pods").asText());
         assertEquals("6.1.0-test", st.at("/nodeInfo/kernelVersion").asText());

@@ -27,8 +27,11 @@ final class Admission {
         this.capacity = capacity;
     }
 
-    /** @return the pod's verdict, deciding it the first time the pod is seen */
-    Verdict admit(JsonNode pod) {
+    /**
+     * @return the pod's verdict, deciding it the first time the pod is seen; synchronized, since pod
+     *     workers admit in parallel and two pods must not both take the last free room
+     */
+    synchronized Verdict admit(JsonNode pod) {
         String key = PodSpecs.key(pod);
         String uid = PodSpecs.uid(pod);
         Optional<StoredObject> rec = store.get(KIND, key);
@@ -69,7 +72,7 @@ final class Admission {
                 + ", requested: " + requested + ", used: " + used + ", capacity: " + cap);
     }
 
-    void forget(JsonNode pod) {
+    synchronized void forget(JsonNode pod) {
         Optional<StoredObject> rec = store.get(KIND, PodSpecs.key(pod));
         if (rec.isPresent() && PodSpecs.uid(pod).equals(rec.get().value().path("uid").asText())) {
             store.delete(KIND, PodSpecs.key(pod));

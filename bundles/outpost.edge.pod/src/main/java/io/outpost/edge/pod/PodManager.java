@@ -25,12 +25,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * to this gateway in the meta store and makes the container runtime match them, level-based.
  *
  * <p>{@link #accept} stores a downstream pod message (the caller acknowledges it afterwards).
- * {@link #reconcile} — always from one thread — reads every stored pod, finds its sandbox and
+ * {@link #reconcile} — a pass, one at a time — reads every stored pod and asks its pod worker
+ * ({@link PodWorkers}: pods sync in parallel, one pod never with itself) to sync it: find its sandbox and
  * containers again by the labels it gave them (so a restarted gateway adopts what runs instead of
  * recreating it), creates what is missing, restarts exited containers per restartPolicy with
  * back-off, stops pods being deleted with their grace period, removes sandboxes of pods it no
@@ -109,18 +110,28 @@ final class PodManager {
     private final Probes probes;
     private final Admission admission;
     /** This gateway's node name(s): from the link and from the stored pods' spec.nodeName. */
-    private final Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> nodes = ConcurrentHashMap.newKeySet();
+    /*
+     * Per-pod state below is keyed by the pod's uid (first) and touched by that pod's worker, by its
+     * own tasks (pull, stop) and by the pass; concurrent maps, since different pods' workers run at
+     * the same time. A pod's worker never runs twice at once, so per-key compound updates need no lock.
+     */
     /** Pods whose stop task runs, by uid. */
-    private final Set<String> stopping = new HashSet<>();
-    /** Pulls that run, and the errors of those that failed (read once by the next pass). */
-    private final Set<String> pulling = new HashSet<>();
-    private final Map<String, String> pullErrors = new HashMap<>();
-    private final Map<String, Backoff> backoffs = new HashMap<>();
-    private final Map<String, Sent> sent = new HashMap<>();
-    private final Map<String, ObjectNode> lastStatus = new HashMap<>();
-    private final Map<String, Instant> transitions = new HashMap<>();
-    private final Set<String> terminal = new HashSet<>();
-    private String runtimeName;
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    /** Pulls that run, and the errors of those that failed (read once by the next sync). */
+    private final Set<String> pulling = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> pullErrors = new ConcurrentHashMap<>();
+    private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
+    private final Map<String, Sent> sent = new ConcurrentHashMap<>();
+    private final Map<String, ObjectNode> lastStatus = new ConcurrentHashMap<>();
+    private final Map<String, Instant> transitions = new ConcurrentHashMap<>();
+    private final Set<String> terminal = ConcurrentHashMap.newKeySet();
+    private final PodWorkers workers;
+    /** The pods' Kubernetes Events (Pulling, Started, BackOff, Unhealthy, …), capped and rate-limited. */
+    private final PodEvents events;
+    /** Serializes passes (the scheduled one and those asked for by messages and tasks). */
+    private final Object pass = new Object();
+    private volatile String runtimeName;
     private volatile boolean resend;
 
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock) {
@@ -143,10 +154,21 @@ final class PodManager {
      */
     PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
             java.nio.file.Path volumesRoot, java.util.concurrent.Executor work, Runnable changed) {
+        this(store, runtime, upstream, clock, capacity, volumesRoot, work, changed, new PodWorkers(Runnable::run, 1));
+    }
+
+    /**
+     * @param workers runs each pod's sync (sandbox, volumes, containers, status): in parallel
+     *     across pods, never twice at once for one pod
+     */
+    PodManager(MetaStore store, ContainerRuntime runtime, Upstream upstream, Clock clock, Capacity capacity,
+            java.nio.file.Path volumesRoot, java.util.concurrent.Executor work, Runnable changed, PodWorkers workers) {
+        this.workers = workers;
         this.capacity = capacity;
         this.work = work;
         this.changed = changed;
-        this.probes = new Probes(runtime, clock, work, changed);
+        this.events = new PodEvents(upstream, clock);
+        this.probes = new Probes(runtime, clock, work, changed, events);
         this.admission = new Admission(store, capacity);
         this.volumes = new PodVolumes(volumesRoot);
         this.store = store;
@@ -363,8 +385,20 @@ final class PodManager {
         resend = true; // read by the next pass, so the link thread never waits for a pass
     }
 
-    /** One pass over every stored pod. Call from one thread; runtime calls block. */
-    synchronized void reconcile() {
+    /**
+     * One pass over every stored pod: asks each pod's worker for a sync (they run on the workers'
+     * executor, so the pass returns before they end unless it runs tasks in the caller), then
+     * removes the sandboxes of pods this gateway no longer has. Passes run one at a time; runtime
+     * calls block.
+     */
+    void reconcile() {
+        synchronized (pass) {
+            passLocked();
+        }
+    }
+
+    private void passLocked() {
+        events.flush(); // what waited for the link
         if (resend) {
             resend = false;
             sent.clear();
@@ -379,15 +413,10 @@ final class PodManager {
         }
         Set<String> uids = new HashSet<>();
         for (StoredObject o : pods) {
-            uids.add(PodSpecs.uid(o.value()));
-            try {
-                reconcile(o.value());
-            } catch (ContainerRuntimeException e) {
-                LOG.warn("pod {}: {}", o.key(), e.getMessage());
-                if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
-                    report(o.value(), unavailable(o.value(), e.getMessage()));
-                }
-            }
+            String uid = PodSpecs.uid(o.value());
+            uids.add(uid);
+            String key = o.key();
+            workers.sync(uid, () -> sync(key, uid));
         }
         for (StoredObject o : pods) {
             nodes.add(o.value().path("spec").path("nodeName").asText(""));
@@ -405,7 +434,23 @@ final class PodManager {
         }
     }
 
-    private void reconcile(JsonNode pod) {
+    /** One pod's sync, on its worker: reads the pod's latest state from the store. */
+    private void sync(String key, String uid) {
+        JsonNode pod = store.get(KIND, key).map(StoredObject::value).orElse(null);
+        if (pod == null || !uid.equals(PodSpecs.uid(pod))) {
+            return; // gone, or replaced by a pod of the same name (which has its own worker)
+        }
+        try {
+            sync(pod);
+        } catch (ContainerRuntimeException e) {
+            LOG.warn("pod {}: {}", key, e.getMessage());
+            if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
+                report(pod, unavailable(pod, e.getMessage()));
+            }
+        }
+    }
+
+    private void sync(JsonNode pod) {
         String uid = PodSpecs.uid(pod);
         if (stopping.contains(uid)) {
             return; // its stop runs as a task of its own
@@ -417,6 +462,7 @@ final class PodManager {
         }
         Admission.Verdict verdict = admission.admit(pod);
         if (!verdict.admitted()) {
+            events.recordOnce(pod, null, true, verdict.reason(), verdict.message());
             ObjectNode status = F.objectNode().put("phase", "Failed").put("reason", verdict.reason()).put("message", verdict.message());
             putHostIp(status);
             report(pod, status);
@@ -440,6 +486,7 @@ final class PodManager {
                 if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
                     throw e;
                 }
+                events.record(pod, null, true, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + e.getMessage());
                 report(pod, pending(pod, "CreatePodSandboxError", e.getMessage()));
                 return;
             }
@@ -592,6 +639,9 @@ final class PodManager {
             if (b != null && now().isBefore(b.next())) {
                 waiting = new Waiting("CrashLoopBackOff", "back-off " + b.delay().toSeconds() + "s restarting failed container="
                         + name + " pod=" + PodSpecs.key(pod));
+                JsonNode m = pod.path("metadata");
+                events.record(pod, name, true, "BackOff", "Back-off restarting failed container " + name + " in pod "
+                        + m.path("name").asText() + "_" + m.path("namespace").asText() + "(" + uid + ")");
             } else {
                 Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
                 backoffs.put(bk, new Backoff(delay, now().plus(delay)));
@@ -632,12 +682,37 @@ final class PodManager {
      * only this container), then creates and starts the container; says why it waits when it cannot.
      */
     private Waiting start(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
+        Waiting w = create(pod, c, sb, attempt);
+        if (w != null) {
+            waitingEvent(pod, c.path("name").asText(), w);
+        }
+        return w;
+    }
+
+    /** The kubelet's events for a container that cannot start (ContainerCreating while pulling is none). */
+    private void waitingEvent(JsonNode pod, String container, Waiting w) {
+        switch (w.reason()) {
+            case "FailedMount" -> events.record(pod, null, true, "FailedMount", w.message());
+            case "ErrImagePull" -> events.record(pod, container, true, "Failed", "Error: ErrImagePull");
+            case "ImagePullBackOff" -> {
+                events.record(pod, container, false, "BackOff", w.message());
+                events.record(pod, container, true, "Failed", "Error: ImagePullBackOff");
+            }
+            case "CreateContainerConfigError", "CreateContainerError", "RunContainerError" ->
+                    events.record(pod, container, true, "Failed", "Error: " + w.message());
+            default -> {
+            }
+        }
+    }
+
+    private Waiting create(JsonNode pod, JsonNode c, Sandbox sb, int attempt) {
         if (sb.volumeError() != null) {
             return new Waiting("FailedMount", sb.volumeError());
         }
         String image = c.path("image").asText();
         String pk = PodSpecs.uid(pod) + "/" + c.path("name").asText() + "/pull";
-        if (runtime.imageStatus(image) == null) {
+        boolean present = runtime.imageStatus(image) != null;
+        if (!present) {
             if (pulling.contains(pk)) {
                 return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
             }
@@ -650,7 +725,8 @@ final class PodManager {
                 return new Waiting("ImagePullBackOff", "Back-off pulling image \"" + image + "\"");
             }
             pulling.add(pk);
-            work.execute(() -> pull(image, pk));
+            events.record(pod, c.path("name").asText(), false, "Pulling", "Pulling image \"" + image + "\"");
+            work.execute(() -> pull(pod, c.path("name").asText(), image, pk));
             if (pulling.contains(pk)) {
                 return new Waiting("ContainerCreating", "pulling image \"" + image + "\"");
             }
@@ -667,6 +743,9 @@ final class PodManager {
         } catch (PodVolumes.VolumeError e) {
             return new Waiting("FailedMount", e.getMessage());
         }
+        if (present) {
+            events.record(pod, config.name(), false, "Pulled", "Container image \"" + image + "\" already present on machine");
+        }
         String id;
         try {
             id = runtime.createContainer(sb.id(), config, sb.config());
@@ -676,9 +755,11 @@ final class PodManager {
             }
             return new Waiting("CreateContainerError", e.getMessage());
         }
+        events.record(pod, config.name(), false, "Created", "Created container " + config.name());
         try {
             runtime.startContainer(id);
             LOG.info("pod {}: container {} started ({})", PodSpecs.key(pod), config.name(), id);
+            events.record(pod, config.name(), false, "Started", "Started container " + config.name());
             return null;
         } catch (ContainerRuntimeException e) {
             if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
@@ -689,35 +770,40 @@ final class PodManager {
     }
 
     /** A pull, on a task thread; its outcome is read by the next pass. */
-    private void pull(String image, String pk) {
+    private void pull(JsonNode pod, String container, String image, String pk) {
         String error = null;
+        long t0 = System.nanoTime();
         try {
             runtime.pullImage(image, null, PULL_TIMEOUT);
+            events.record(pod, container, false, "Pulled", "Successfully pulled image \"" + image + "\" in "
+                    + Duration.ofNanos(System.nanoTime() - t0).toMillis() + "ms");
         } catch (RuntimeException e) {
             error = e.getMessage();
+            events.record(pod, container, true, "Failed", "Failed to pull image \"" + image + "\": " + error);
         }
-        synchronized (this) {
-            pulling.remove(pk);
-            if (error == null) {
-                backoffs.remove(pk);
-            } else {
-                Backoff b = backoffs.get(pk);
-                Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
-                backoffs.put(pk, new Backoff(delay, now().plus(delay)));
-                pullErrors.put(pk, error);
-            }
+        // The outcome first, then the end of the pull: the pod's worker reads them the other way round.
+        if (error == null) {
+            backoffs.remove(pk);
+        } else {
+            Backoff b = backoffs.get(pk);
+            Duration delay = b == null ? FIRST_BACKOFF : min(b.delay().multipliedBy(2), MAX_BACKOFF);
+            backoffs.put(pk, new Backoff(delay, now().plus(delay)));
+            pullErrors.put(pk, error);
         }
+        pulling.remove(pk);
         changed.run();
     }
 
     private Waiting startCreated(JsonNode pod, JsonNode c, ContainerStatus created) {
         try {
             runtime.startContainer(created.id());
+            events.record(pod, c.path("name").asText(), false, "Started", "Started container " + c.path("name").asText());
             return null;
         } catch (ContainerRuntimeException e) {
             if (e.category() == ContainerRuntimeException.Category.UNAVAILABLE) {
                 throw e;
             }
+            waitingEvent(pod, c.path("name").asText(), new Waiting("RunContainerError", e.getMessage()));
             return new Waiting("RunContainerError", e.getMessage());
         }
     }
@@ -847,22 +933,25 @@ final class PodManager {
         work.execute(() -> {
             try {
                 for (PodSandboxStatus sb : sandboxes) {
+                    for (ContainerStatus c : runtime.listContainers(sb.id(), Map.of())) {
+                        if (c.state() == ContainerStatus.State.RUNNING) {
+                            String name = c.labels().getOrDefault(PodSpecs.LABEL_CONTAINER, c.name());
+                            events.record(pod, name, false, "Killing", "Stopping container " + name);
+                        }
+                    }
                     stopSandbox(sb.id(), Duration.ofSeconds(Math.max(0, grace)));
                 }
             } catch (RuntimeException e) {
                 LOG.warn("pod {}: stop failed, retrying at the next pass: {}", PodSpecs.key(pod), e.getMessage());
-                synchronized (this) {
-                    stopping.remove(uid);
-                }
+                stopping.remove(uid);
                 return;
             }
-            synchronized (this) {
-                stopping.remove(uid);
-                store.delete(KIND, PodSpecs.key(pod));
-                admission.forget(pod);
-                volumes.tearDown(uid);
-                forget(uid);
-            }
+            // Gone from the store before 'stopping' ends, so its worker never syncs it again.
+            store.delete(KIND, PodSpecs.key(pod));
+            admission.forget(pod);
+            volumes.tearDown(uid);
+            forget(uid);
+            stopping.remove(uid);
             LOG.info("pod {} stopped and removed", PodSpecs.key(pod));
             if (!"true".equals(meta.path("annotations").path(DELETED_IN_CLOUD).asText())) {
                 upstream.send(Message.builder().source(Modules.EDGED).group(Groups.RESOURCE).operation(Operations.DELETE)
@@ -894,6 +983,7 @@ final class PodManager {
         sent.remove(uid);
         lastStatus.remove(uid);
         terminal.remove(uid);
+        events.forget(uid);
     }
 
     private void report(JsonNode pod, ObjectNode status) {
@@ -915,7 +1005,7 @@ final class PodManager {
     }
 
     /** @return the last status computed for a pod, or null (for tests and the console) */
-    synchronized ObjectNode status(String uid) {
+    ObjectNode status(String uid) {
         return lastStatus.get(uid);
     }
 

@@ -53,7 +53,7 @@ final class PodVolumes {
 
     private final Path root;
     /** Fingerprint of what each ConfigMap/Secret folder holds, so an unchanged one is not rewritten every pass. */
-    private final Map<Path, String> written = new HashMap<>();
+    private final Map<Path, String> written = new java.util.concurrent.ConcurrentHashMap<>(); // pods' workers run in parallel
 
     PodVolumes(Path root) {
         this.root = root;

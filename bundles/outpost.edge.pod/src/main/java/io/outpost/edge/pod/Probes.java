@@ -43,6 +43,7 @@ final class Probes {
     private final Clock clock;
     private final Executor work;
     private final Runnable changed;
+    private final PodEvents events;
     /** By container id + "/" + kind. */
     private final Map<String, State> states = new HashMap<>();
     /** Why a container was killed, by container id. */
@@ -50,7 +51,8 @@ final class Probes {
     private final Set<String> killing = new HashSet<>();
     private final Map<String, String> podOf = new HashMap<>();
 
-    Probes(ContainerRuntime runtime, Clock clock, Executor work, Runnable changed) {
+    Probes(ContainerRuntime runtime, Clock clock, Executor work, Runnable changed, PodEvents events) {
+        this.events = events;
         this.runtime = runtime;
         this.clock = clock;
         this.work = work;
@@ -119,12 +121,16 @@ final class Probes {
                     killed.put(running.id(), (kind.equals("liveness") ? "Liveness" : "Startup") + " probe failed: " + r.message());
                 }
             }
+            String label = Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
             if (!r.success()) {
+                events.record(pod, c.path("name").asText(), true, "Unhealthy", label + " probe failed: " + r.message());
                 LOG.info("pod {}: {} probe of container {} failed ({}/{}): {}", PodSpecs.key(pod), kind, c.path("name").asText(),
                         Math.min(s.failures, t.failureThreshold()), t.failureThreshold(), r.message());
             }
             if (kill) {
                 LOG.info("pod {}: container {} failed its {} probe, will be restarted", PodSpecs.key(pod), c.path("name").asText(), kind);
+                events.record(pod, c.path("name").asText(), false, "Killing", "Container " + c.path("name").asText() + " failed " + kind
+                        + " probe, will be restarted");
                 long grace = probe.has("terminationGracePeriodSeconds") ? probe.path("terminationGracePeriodSeconds").asLong()
                         : pod.path("spec").path("terminationGracePeriodSeconds").asLong(PodManager.DEFAULT_GRACE_SECONDS);
                 try {

@@ -7,15 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.edge.meta.SqliteMetaStore;
 import io.outpost.hub.api.Message;
-import io.outpost.runtime.api.PodSandboxStatus;
 import io.outpost.runtime.cri.CriRuntime;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,35 +27,27 @@ class PodManagerIT {
     @TempDir
     Path dir;
 
+    private ContainerdFixture containerd;
     private CriRuntime runtime;
     private SqliteMetaStore store;
+    private String run;
     private final List<Message> upstream = new CopyOnWriteArrayList<>();
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeEach
     void setUp() {
-        String socket = System.getenv("OUTPOST_CRI_SOCKET");
-        if (socket == null || socket.isBlank()) {
-            socket = System.getProperty("outpost.cri.socket", "/run/outpost-containerd/containerd.sock");
-        }
-        assertTrue(Files.exists(Path.of(socket)), "containerd's CRI socket " + socket
-                + " does not exist: run `.ci/containerd start` (as root) first, or set OUTPOST_CRI_SOCKET");
-        runtime = new CriRuntime(new CriRuntime.Settings(Path.of(socket), Duration.ofSeconds(3), Duration.ofSeconds(60), 16 << 20));
-        store = new SqliteMetaStore(dir.resolve("meta.db"));
+        containerd = new ContainerdFixture(dir);
+        runtime = containerd.runtime;
+        store = containerd.store;
+        run = containerd.run;
     }
 
     @AfterEach
     void tearDown() {
-        for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_NAMESPACE, "it-" + run))) {
-            runtime.stopPodSandbox(sb.id());
-            runtime.removePodSandbox(sb.id());
-        }
-        runtime.close();
-        store.close();
+        containerd.close();
     }
 
     private PodManager manager() {
-        return new PodManager(store, runtime, upstream::add, Clock.systemUTC(), PodManager.Capacity.ofThisMachine(), dir.resolve("pods"));
+        return new PodManager(store, runtime, m -> "meta".equals(m.group()) || upstream.add(m), Clock.systemUTC(), PodManager.Capacity.ofThisMachine(), dir.resolve("pods"));
     }
 
     private ObjectNode pod(String name, String shell) throws Exception {
@@ -202,6 +191,49 @@ class PodManagerIT {
         assertEquals(1, cs.path("restartCount").asInt(), cs.toString());
         assertTrue(cs.at("/lastState/terminated/message").asText().startsWith("Liveness probe failed: command [test, -f, /tmp/healthy] exited with 1"),
                 cs.toString());
+    }
+
+    /**
+     * Pod workers on a real pool against the real containerd: pods' sandboxes and containers are
+     * made in parallel, every pod runs, each with a sandbox of its own (no pod synced twice at once
+     * made two), and passes asked for meanwhile change nothing.
+     */
+    @Test
+    void podWorkersStartManyPodsInParallel() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            PodManager manager = new PodManager(store, runtime, m -> "meta".equals(m.group()) || upstream.add(m), Clock.systemUTC(), PodManager.Capacity.ofThisMachine(),
+                    dir.resolve("pods"), pool, () -> { }, new PodWorkers(pool, 4));
+            List<String> names = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                names.add("par-" + i);
+                ObjectNode p = pod("par-" + i, "sleep 3600");
+                ((ObjectNode) p.at("/spec/containers/0")).remove("resources"); // eight fit on a 2-core machine
+                manager.accept("it-node-" + run, msg("insert", p));
+            }
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && !names.stream().allMatch(n -> running(n))) {
+                manager.reconcile(); // passes while workers run: coalesced, never a second sandbox
+                Thread.sleep(200);
+            }
+            for (String n : names) {
+                assertTrue(running(n), () -> n + " runs: " + upstream.stream().filter(m -> m.resource().endsWith("/podstatus/" + n))
+                        .reduce((x, y) -> y).map(m -> m.content().toString()).orElse("no status"));
+                String uid = "uid-" + n + "-" + run;
+                assertEquals(1, runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_UID, uid)).size(), n + " has one sandbox");
+            }
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean running(String name) {
+        try {
+            return "Running".equals(status(name).path("phase").asText());
+        } catch (AssertionError e) {
+            return false;
+        }
     }
 
     private int status0(PodManager m) {

@@ -33,7 +33,9 @@ class PodManagerTest {
 
     private SqliteMetaStore store;
     private FakeRuntime runtime;
+    /** What the manager sends upstream, without its events (those are in {@link #events}). */
     private final List<Message> upstream = new ArrayList<>();
+    private final List<Message> events = new ArrayList<>();
     private boolean online = true;
     private final MutableClock clock = new MutableClock();
     private PodManager manager;
@@ -69,8 +71,25 @@ class PodManagerTest {
     }
 
     private PodManager newManager() {
-        return new PodManager(store, runtime, m -> online && upstream.add(m), clock,
+        return new PodManager(store, runtime, m -> online && route(m), clock,
                 new PodManager.Capacity(110, 4000, 8L << 30, "192.0.2.10"), dir.resolve("pods"));
+    }
+
+    private boolean route(Message m) {
+        return "meta".equals(m.group()) ? events.add(m) : upstream.add(m);
+    }
+
+    /** @return the reasons of the events sent about a pod, in order, with their counts ("BackOff×3") */
+    private List<String> eventReasons(String pod) {
+        List<String> out = new ArrayList<>();
+        for (Message m : events) {
+            JsonNode e = m.content();
+            if (pod.equals(e.at("/involvedObject/name").asText())) {
+                int n = e.path("count").asInt();
+                out.add(e.path("reason").asText() + (n > 1 ? "×" + n : ""));
+            }
+        }
+        return out;
     }
 
     @AfterEach
@@ -190,6 +209,11 @@ class PodManagerTest {
         assertEquals(2, cs.path("restartCount").asInt());
         assertTrue(cs.path("state").has("running"), cs.toString());
         assertEquals(1, runtime.count("runPodSandbox"), "the sandbox stays");
+        assertEquals(List.of("Pulled", "Created", "Started", "Pulled×2", "Created×2", "Started×2", "BackOff", "Pulled×3", "Created×3",
+                "Started×3"), eventReasons("web"), "a repeat is the same event with a higher count");
+        Message backOff = events.stream().filter(m -> m.content().path("reason").asText().equals("BackOff")).findFirst().orElseThrow();
+        assertEquals("Back-off restarting failed container main in pod web_default(uid-web)", backOff.content().path("message").asText());
+        assertEquals("Warning", backOff.content().path("type").asText());
     }
 
     @Test
@@ -316,6 +340,11 @@ class PodManagerTest {
         cs = lastStatus("web").path("containerStatuses").get(0);
         assertEquals("ImagePullBackOff", cs.path("state").path("waiting").path("reason").asText());
         assertEquals(1, runtime.count("pullImage"));
+        assertEquals(List.of("Pulling", "Failed", "Failed", "BackOff", "Failed"), eventReasons("web"));
+        assertTrue(events.get(1).content().path("message").asText().startsWith("Failed to pull image \"registry.invalid/nope:1\": "),
+                events.get(1).content().toString());
+        assertEquals("Error: ErrImagePull", events.get(2).content().path("message").asText());
+        assertEquals("Error: ImagePullBackOff", events.get(4).content().path("message").asText());
     }
 
     @Test
@@ -566,6 +595,12 @@ class PodManagerTest {
         assertEquals(1, cs.path("restartCount").asInt());
         assertEquals("Liveness probe failed: command [cat, /tmp/healthy] exited with 1: exit 1",
                 cs.at("/lastState/terminated/message").asText(), cs.toString());
+        List<String> reasons = eventReasons("web");
+        assertTrue(reasons.containsAll(List.of("Unhealthy", "Unhealthy×2", "Killing")), reasons.toString());
+        Message killing = events.stream().filter(m -> m.content().path("reason").asText().equals("Killing")).findFirst().orElseThrow();
+        assertEquals("Container main failed liveness probe, will be restarted", killing.content().path("message").asText());
+        Message unhealthy = events.stream().filter(m -> m.content().path("reason").asText().equals("Unhealthy")).findFirst().orElseThrow();
+        assertEquals("Liveness probe failed: command [cat, /tmp/healthy] exited with 1: exit 1", unhealthy.content().path("message").asText());
     }
 
     @Test
@@ -677,7 +712,7 @@ class PodManagerTest {
     void aSlowStopDoesNotHoldTheOtherPods() throws Exception {
         List<Runnable> tasks = new ArrayList<>();
         int[] asked = {0};
-        manager = new PodManager(store, runtime, m -> upstream.add(m), clock, new PodManager.Capacity(110, 4000, 8L << 30, ""),
+        manager = new PodManager(store, runtime, this::route, clock, new PodManager.Capacity(110, 4000, 8L << 30, ""),
                 dir.resolve("pods"), tasks::add, () -> asked[0]++);
         ObjectNode a = pod("a", "Always");
         manager.accept("gw1", msg("insert", a, "5"));
@@ -693,5 +728,106 @@ class PodManagerTest {
         tasks.remove(0).run();
         assertEquals(1, asked[0], "a finished task asks for a pass");
         assertFalse(store.get("pod", "default/a").isPresent());
+    }
+
+    @Test
+    void eachPassHandsPodsToTheirWorkersAndAWaitingPodIsNotQueuedTwice() throws Exception {
+        PodWorkersTest.Manual ex = new PodWorkersTest.Manual();
+        manager = new PodManager(store, runtime, this::route, clock, new PodManager.Capacity(110, 4000, 8L << 30, ""),
+                dir.resolve("pods"), Runnable::run, () -> { }, new PodWorkers(ex, 2));
+        for (String n : List.of("a", "b", "c")) {
+            manager.accept("gw1", msg("insert", pod(n, "Always"), "5"));
+        }
+        manager.reconcile();
+        assertEquals(2, ex.tasks.size(), "two pods sync at once, the third waits");
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals(2, ex.tasks.size(), "passes meanwhile add no sync");
+        while (!ex.tasks.isEmpty()) {
+            ex.runFirst();
+        }
+        for (String n : List.of("a", "b", "c")) {
+            assertEquals("Running", lastStatus(n).path("phase").asText(), n);
+        }
+        assertEquals(3, runtime.listPodSandboxes(java.util.Map.of()).size(), "one sandbox per pod, though synced again");
+    }
+
+    @Test
+    void eventsAreKubernetesEventsInKubeEdgesFormat() throws Exception {
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        assertEquals(List.of("Pulled", "Created", "Started"), eventReasons("web"));
+        Message m = events.get(2);
+        assertEquals("meta", m.group(), "edged sends events in group meta");
+        assertEquals("edged", m.source());
+        assertEquals("insert", m.operation());
+        JsonNode e = m.content();
+        assertEquals("default/event/" + e.at("/metadata/name").asText(), m.resource());
+        assertTrue(e.at("/metadata/name").asText().startsWith("web."), e.toString());
+        assertEquals("Pod", e.at("/involvedObject/kind").asText());
+        assertEquals("uid-web", e.at("/involvedObject/uid").asText());
+        assertEquals("spec.containers{main}", e.at("/involvedObject/fieldPath").asText());
+        assertEquals("Started container main", e.path("message").asText());
+        assertEquals("Normal", e.path("type").asText());
+        assertEquals("kubelet", e.at("/source/component").asText());
+        assertEquals("gw1", e.at("/source/host").asText());
+        assertEquals(1, e.path("count").asInt());
+        assertEquals("2026-11-27T10:00:00Z", e.path("firstTimestamp").asText());
+
+        // Deleted: the kubelet's Killing for each running container.
+        ObjectNode deleting = pod("web", "Always");
+        ((ObjectNode) deleting.get("metadata")).put("deletionTimestamp", "2026-11-27T10:00:30Z").put("resourceVersion", "6");
+        manager.accept("gw1", msg("update", deleting, "6"));
+        manager.reconcile();
+        assertEquals("Stopping container main", events.get(events.size() - 1).content().path("message").asText());
+    }
+
+    @Test
+    void aMissingConfigMapAndARejectedPodAreWarnings() throws Exception {
+        ObjectNode p = pod("cfg", "Always");
+        ((ObjectNode) p.at("/spec/containers/0")).putArray("env").addObject().put("name", "X").putObject("valueFrom")
+                .putObject("configMapKeyRef").put("name", "missing").put("key", "k");
+        manager.accept("gw1", msg("insert", p, "5"));
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals(List.of("Failed", "Failed×2"), eventReasons("cfg"));
+        assertEquals("Error: configmap \"missing\" not found", events.get(0).content().path("message").asText());
+        assertEquals("Warning", events.get(0).content().path("type").asText());
+        assertEquals("update", events.get(1).operation(), "a repeat updates the event");
+
+        ObjectNode big = pod("big", "Always");
+        ((ObjectNode) big.at("/spec/containers/0/resources/limits")).put("cpu", "64");
+        manager.accept("gw1", msg("insert", big, "5"));
+        manager.reconcile();
+        manager.reconcile();
+        assertEquals(List.of("OutOfcpu"), eventReasons("big"), "an admission verdict is one event, not one per pass");
+        assertTrue(events.stream().filter(m -> m.content().at("/involvedObject/name").asText().equals("big")).findFirst().orElseThrow()
+                .content().path("message").asText().startsWith("Pod was rejected: Node didn't have enough resource: cpu"));
+    }
+
+    @Test
+    void aCrashLoopingPodCannotFloodTheLink() throws Exception {
+        manager.accept("gw1", msg("insert", pod("loop", "Always"), "5"));
+        manager.reconcile();
+        for (int i = 0; i < 400; i++) {
+            runtime.listContainers(null, java.util.Map.of()).stream().filter(c -> c.state() == ContainerStatus.State.RUNNING)
+                    .forEach(c -> runtime.exit(c.id(), 1));
+            clock.advance(Duration.ofSeconds(2));
+            manager.reconcile();
+        }
+        assertTrue(events.size() <= PodEvents.POD_BURST + 3, "at most the pod's burst (and its refill), was " + events.size());
+        JsonNode last = events.get(events.size() - 1).content();
+        assertTrue(last.path("count").asInt() > 1, "the count carries the repeats: " + last);
+    }
+
+    @Test
+    void eventsWaitForTheLinkBoundedAndGoWhenItReturns() throws Exception {
+        online = false;
+        manager.accept("gw1", msg("insert", pod("web", "Always"), "5"));
+        manager.reconcile();
+        assertTrue(events.isEmpty());
+        online = true;
+        manager.reconcile();
+        assertEquals(List.of("Pulled", "Created", "Started"), eventReasons("web"), "sent in order once the link is back");
     }
 }

@@ -13,6 +13,13 @@ public final class ResourceTypes {
     public static final String CONFIGMAP = "configmap";
     public static final String SECRET = "secret";
     public static final String LEASE = "lease";
+    /**
+     * A core/v1 Event (group {@link Groups#META}, {@code insert|update|patch <ns>/event/<name>}), as
+     * KubeEdge's edged sends its pods' events upstream.
+     *
+     * @since 1.2
+     */
+    public static final String EVENT = "event";
 
     private ResourceTypes() {
     }
