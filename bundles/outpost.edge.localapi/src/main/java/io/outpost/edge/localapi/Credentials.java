@@ -81,14 +81,16 @@ public final class Credentials {
      * Writes a kubeconfig for the local API, owner-only (mode 0600, folder 0700).
      *
      * @param file where
-     * @param server the API's URL, e.g. {@code http://127.0.0.1:10550}
+     * @param server the API's URL, e.g. {@code https://127.0.0.1:10550}
+     * @param caPem the CA the server's certificate is checked against
      * @param nodeName the context's name suffix, so kubeconfigs of several gateways can be merged
      */
-    public void writeKubeconfig(Path file, String server, String nodeName) throws IOException {
+    public void writeKubeconfig(Path file, String server, String caPem, String nodeName) throws IOException {
         String name = "outpost-local" + (nodeName.isEmpty() ? "" : "-" + nodeName);
         String yaml = "# The gateway's local API (read-only, served from its meta store); owner-only: it holds the token.\n"
                 + "apiVersion: v1\nkind: Config\n"
-                + "clusters:\n- name: " + name + "\n  cluster:\n    server: " + server + "\n"
+                + "clusters:\n- name: " + name + "\n  cluster:\n    server: " + server + "\n    certificate-authority-data: "
+                + Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.US_ASCII)) + "\n"
                 + "users:\n- name: " + name + "\n  user:\n    token: " + token() + "\n"
                 + "contexts:\n- name: " + name + "\n  context:\n    cluster: " + name + "\n    user: " + name + "\n    namespace: default\n"
                 + "current-context: " + name + "\n";

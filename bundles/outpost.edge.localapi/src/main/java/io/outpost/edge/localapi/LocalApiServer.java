@@ -25,13 +25,14 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The local API's HTTP server: Netty (ADR 0007), plain HTTP on a loopback address, bounded
+ * The local API's HTTPS server: Netty (ADR 0007), TLS on a loopback address, bounded
  * request line, headers and body, requests answered on the given executor (they read SQLite),
  * never on the I/O thread. Watches are chunked streams of JSON lines; a watcher that does not
  * read (more than {@link #MAX_PENDING_BYTES} waiting) is disconnected and re-watches, as
@@ -58,11 +59,12 @@ public final class LocalApiServer implements AutoCloseable {
      *
      * @param group the I/O event loop group (owned by the caller)
      * @param address where to listen
+     * @param ssl the server's TLS context
      * @param api answers requests
      * @param executor runs requests and starts watches
      * @throws InterruptedException when interrupted while binding
      */
-    public static LocalApiServer bind(EventLoopGroup group, InetSocketAddress address, LocalApi api, Executor executor)
+    public static LocalApiServer bind(EventLoopGroup group, InetSocketAddress address, SslContext ssl, LocalApi api, Executor executor)
             throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -72,6 +74,7 @@ public final class LocalApiServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
+                                .addLast("tls", ssl.newHandler(ch.alloc()))
                                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
                                 .addLast("agg", new HttpObjectAggregator(MAX_BODY_BYTES))
                                 .addLast("api", new Dispatch(api, executor));

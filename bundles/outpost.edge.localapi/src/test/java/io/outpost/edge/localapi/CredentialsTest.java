@@ -33,13 +33,14 @@ class CredentialsTest {
     void kubeconfigIsOwnerOnlyAndCarriesServerAndToken(@TempDir Path dir) throws Exception {
         Credentials c = Credentials.loadOrCreate(dir.resolve("token"));
         Path kc = dir.resolve("kubeconfig");
-        c.writeKubeconfig(kc, "http://127.0.0.1:10550", "gateway-1");
+        c.writeKubeconfig(kc, "https://127.0.0.1:10550", "-----BEGIN CERTIFICATE-----\n", "gateway-1");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kc)));
         String text = Files.readString(kc);
-        assertTrue(text.contains("server: http://127.0.0.1:10550"));
+        assertTrue(text.contains("server: https://127.0.0.1:10550"));
+        assertTrue(text.contains("certificate-authority-data: LS0tLS1CRUdJTi"));
         assertTrue(text.contains("token: " + c.token()));
         assertTrue(text.contains("current-context: outpost-local-gateway-1"));
-        c.writeKubeconfig(kc, "http://127.0.0.1:10551", "");
+        c.writeKubeconfig(kc, "https://127.0.0.1:10551", "x", "");
         assertTrue(Files.readString(kc).contains("10551"), "rewritten in place");
     }
 

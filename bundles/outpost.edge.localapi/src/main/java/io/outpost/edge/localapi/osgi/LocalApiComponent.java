@@ -8,6 +8,7 @@ import io.outpost.edge.localapi.ChangeLog;
 import io.outpost.edge.localapi.Credentials;
 import io.outpost.edge.localapi.LocalApi;
 import io.outpost.edge.localapi.LocalApiServer;
+import io.outpost.edge.localapi.LocalTls;
 import io.outpost.meta.api.MetaStore;
 import io.outpost.meta.api.StoredObject;
 import io.outpost.pod.api.EdgePods;
@@ -49,13 +50,13 @@ public class LocalApiComponent {
     @ObjectClassDefinition(name = "Outpost local API", description = "Kubernetes-shaped, read-only list/watch API for apps on the"
             + " gateway (KubeEdge's MetaServer), served from the meta store; works while the cloud is away.")
     @interface Config {
-        @AttributeDefinition(description = "Loopback address to listen on (the API is plain HTTP with a bearer token: other addresses are refused).")
+        @AttributeDefinition(description = "Loopback address to listen on; other addresses are refused (apps on this host only, as KubeEdge's MetaServer).")
         String bindAddress() default "127.0.0.1";
 
         @AttributeDefinition(description = "Port (KubeEdge's MetaServer uses 10550).", min = "1", max = "65535")
         int port() default 10550;
 
-        @AttributeDefinition(description = "Where the token is kept (owner-only); relative paths are under the Karaf data directory. Delete it to rotate the token.")
+        @AttributeDefinition(description = "Where the token is kept (owner-only; the TLS certificate and key go next to it); relative paths are under the Karaf data directory. Delete it to rotate the token.")
         String tokenFile() default "outpost/localapi/token";
 
         @AttributeDefinition(description = "Where the kubeconfig for kubectl and apps is written (owner-only); relative paths are under the Karaf data directory.")
@@ -93,10 +94,12 @@ public class LocalApiComponent {
         }
         if (!address.isLoopbackAddress()) {
             throw new IllegalArgumentException("local API: bindAddress " + cfg.bindAddress() + " is not a loopback address; the local"
-                    + " API is plain HTTP and listens on this host only (127.0.0.1 or ::1)");
+                    + " API serves apps on this host only: use 127.0.0.1 or ::1");
         }
         Path data = Path.of(System.getProperty("karaf.data", "data"));
-        Credentials credentials = Credentials.loadOrCreate(data.resolve(cfg.tokenFile()));
+        Path tokenFile = data.resolve(cfg.tokenFile());
+        Credentials credentials = Credentials.loadOrCreate(tokenFile);
+        LocalTls tls = LocalTls.loadOrCreate(tokenFile.toAbsolutePath().getParent());
         Path kubeconfig = data.resolve(cfg.kubeconfig());
         ChangeLog log = new ChangeLog(System.currentTimeMillis(), cfg.watchHistory(), 4L * 1024 * 1024);
         api = new LocalApi(this::list, log, credentials, cfg.maxWatches(), Clock.systemUTC());
@@ -105,7 +108,7 @@ public class LocalApiComponent {
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "outpost-localapi"));
         io = new NioEventLoopGroup(1, (java.util.concurrent.ThreadFactory) r -> new Thread(r, "outpost-localapi-io"));
         try {
-            server = LocalApiServer.bind(io, new InetSocketAddress(address, cfg.port()), api, scheduler);
+            server = LocalApiServer.bind(io, new InetSocketAddress(address, cfg.port()), tls.context(), api, scheduler);
         } catch (Exception e) {
             io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             scheduler.shutdownNow();
@@ -113,9 +116,9 @@ public class LocalApiComponent {
                     + "); set another port in etc/" + PID + ".cfg", e);
         }
         String host = address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
-        credentials.writeKubeconfig(kubeconfig, "http://" + host + ":" + server.address().getPort(), "");
+        credentials.writeKubeconfig(kubeconfig, "https://" + host + ":" + server.address().getPort(), tls.caPem(), "");
         scheduler.scheduleWithFixedDelay(this::tick, cfg.refreshMillis(), cfg.refreshMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("local API on http://{}:{} (read-only; kubeconfig {})", host, server.address().getPort(), kubeconfig);
+        LOG.info("local API on https://{}:{} (read-only; kubeconfig {})", host, server.address().getPort(), kubeconfig);
     }
 
     @Deactivate
