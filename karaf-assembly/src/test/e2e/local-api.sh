@@ -108,7 +108,8 @@ check "the kubeconfig's token: 200" bash -c "[ \"\$(code -H \"Authorization: Bea
 check "a write is refused: 405 (read-only, change objects in the cloud)" bash -c \
   "[ \"\$(code -X DELETE -H \"Authorization: Bearer \$(token)\" $LOCAL_URL/api/v1/namespaces/default/pods/localapi-demo)\" = 405 ]"
 check "kubectl delete through the local API says it is read-only" contains "$(L delete pod localapi-demo 2>&1)" "read-only"
-check "listening on loopback only" bash -c "ss -ltn | grep -q '127.0.0.1:$OUTPOST_LOCAL_API_PORT ' && ! ss -ltn | grep -Eq '(0.0.0.0|\\*|\\[::\\]):$OUTPOST_LOCAL_API_PORT '"
+# (Java's sockets show as [::ffff:127.0.0.1]:port)
+check "listening on loopback only" bash -c "ss -ltn | grep -Eq '127\\.0\\.0\\.1\\]?:$OUTPOST_LOCAL_API_PORT ' && ! ss -ltn | grep -Eq '(0\\.0\\.0\\.0|\\*|\\[::\\]):$OUTPOST_LOCAL_API_PORT '"
 
 echo "== the cloud is stopped: the gateway still answers"
 "$OUT" stop cloud >/dev/null 2>&1
