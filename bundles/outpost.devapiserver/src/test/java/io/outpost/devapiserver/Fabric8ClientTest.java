@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -215,6 +217,82 @@ class Fabric8ClientTest {
             assertEquals(1, informer.getStore().list().size());
         } finally {
             informer.close();
+        }
+    }
+
+    /**
+     * The cloud's pod informer: {@code spec.nodeName!=} (pods bound to some node). A pod created
+     * unbound and bound later must be ADDED to the informer, as on a real server, and one that
+     * leaves a field selector must be DELETED.
+     */
+    @Test
+    void fieldSelectedInformerSeesObjectsThatStartAndStopMatching() throws Exception {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("binding").endMetadata().build()).create();
+        client.pods().inNamespace("binding").resource(new PodBuilder().withNewMetadata().withName("bound-at-create").endMetadata()
+                .withNewSpec().withNodeName("edge-1").addNewContainer().withName("c").withImage("busybox").endContainer().endSpec()
+                .build()).create();
+        client.pods().inNamespace("binding").resource(new PodBuilder().withNewMetadata().withName("bound-later").endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build()).create();
+        BlockingQueue<Seen> events = new LinkedBlockingQueue<>();
+        SharedIndexInformer<Pod> informer = client.pods().inNamespace("binding").withoutField("spec.nodeName", "")
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(Pod p) {
+                        events.add(new Seen("add", p.getMetadata().getName(), p.getSpec().getNodeName()));
+                    }
+
+                    @Override
+                    public void onUpdate(Pod before, Pod p) {
+                        if (!before.getMetadata().getResourceVersion().equals(p.getMetadata().getResourceVersion())) {
+                            events.add(new Seen("update", p.getMetadata().getName(), p.getSpec().getNodeName()));
+                        }
+                    }
+
+                    @Override
+                    public void onDelete(Pod p, boolean unknownFinalState) {
+                        events.add(new Seen("delete", p.getMetadata().getName(), p.getSpec().getNodeName()));
+                    }
+                });
+        try {
+            assertEquals(new Seen("add", "bound-at-create", "edge-1"), events.poll(5, TimeUnit.SECONDS));
+            assertNull(events.poll(300, TimeUnit.MILLISECONDS), "the unbound pod is not listed");
+            // Bound after creation (a scheduler would post a Binding; a patch changes the object the same way).
+            client.pods().inNamespace("binding").withName("bound-later").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"spec\":{\"nodeName\":\"edge-2\"}}");
+            assertEquals(new Seen("add", "bound-later", "edge-2"), events.poll(5, TimeUnit.SECONDS), "starting to match is ADDED");
+            assertEquals(2, informer.getStore().list().size());
+        } finally {
+            informer.close();
+        }
+
+        // Stops matching: DELETED with the last matching state.
+        BlockingQueue<Seen> phases = new LinkedBlockingQueue<>();
+        SharedIndexInformer<Pod> running = client.pods().inNamespace("binding").withoutField("status.phase", "Failed")
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(Pod p) {
+                        phases.add(new Seen("add", p.getMetadata().getName(), null));
+                    }
+
+                    @Override
+                    public void onUpdate(Pod before, Pod p) {
+                    }
+
+                    @Override
+                    public void onDelete(Pod p, boolean unknownFinalState) {
+                        phases.add(new Seen("delete", p.getMetadata().getName(), p.getStatus() == null ? null : p.getStatus().getPhase()));
+                    }
+                });
+        try {
+            assertNotNull(phases.poll(5, TimeUnit.SECONDS));
+            assertNotNull(phases.poll(5, TimeUnit.SECONDS));
+            client.pods().inNamespace("binding").withName("bound-at-create").subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"status\":{\"phase\":\"Failed\"}}");
+            assertEquals(new Seen("delete", "bound-at-create", "Pending"), phases.poll(5, TimeUnit.SECONDS),
+                    "stopping to match is DELETED, with the last state that matched");
+            assertEquals(1, running.getStore().list().size());
+        } finally {
+            running.close();
         }
     }
 

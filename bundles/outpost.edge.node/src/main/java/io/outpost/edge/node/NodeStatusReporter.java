@@ -1,5 +1,6 @@
 package io.outpost.edge.node;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.hub.api.EdgeHub;
@@ -9,6 +10,7 @@ import io.outpost.hub.api.Message;
 import io.outpost.hub.api.Modules;
 import io.outpost.hub.api.Operations;
 import io.outpost.hub.api.ResourceTypes;
+import io.outpost.meta.api.MetaStore;
 import io.outpost.node.api.NodeResources;
 import io.outpost.runtime.api.ContainerRuntime;
 import io.outpost.runtime.api.RuntimeHealth;
@@ -83,6 +85,17 @@ public class NodeStatusReporter implements LinkListener, NodeResources {
      */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile ContainerRuntime runtime;
+
+    /**
+     * Where the Node is kept for the gateway's local API (kind {@code node}), so local apps see
+     * it while the cloud is away. Optional: reporting never depends on it.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MetaStore meta;
+
+    /** The Node as last stored, and when; guarded by the scheduler thread (report() runs only there). */
+    private ObjectNode storedNode;
+    private Instant storedAt = Instant.MIN;
 
     private volatile String runtimeVersion = "";
     private volatile Boolean lastRuntimeReady;
@@ -171,6 +184,39 @@ public class NodeStatusReporter implements LinkListener, NodeResources {
         NodeProbe.runtime(status, h);
     }
 
+    /**
+     * Keeps the Node with this status in the meta store: when anything but the heartbeat times
+     * changed, else once a minute (a gateway's flash should not see a write every 10 s).
+     */
+    void remember(ObjectNode node, ObjectNode status) {
+        MetaStore m = meta;
+        if (m == null) {
+            return;
+        }
+        ObjectNode next = node.deepCopy();
+        next.set("status", status.deepCopy());
+        Instant now = Instant.now();
+        if (storedNode != null && withoutHeartbeats(storedNode).equals(withoutHeartbeats(next))
+                && now.isBefore(storedAt.plus(Duration.ofMinutes(1)))) {
+            return;
+        }
+        try {
+            m.put(ResourceTypes.NODE, next.path("metadata").path("name").asText(), next, "");
+            storedNode = next;
+            storedAt = now;
+        } catch (RuntimeException e) {
+            LOG.warn("node not kept for the local API: {}", e.getMessage());
+        }
+    }
+
+    private static JsonNode withoutHeartbeats(ObjectNode node) {
+        ObjectNode copy = node.deepCopy();
+        for (JsonNode c : copy.path("status").path("conditions")) {
+            ((ObjectNode) c).remove("lastHeartbeatTime");
+        }
+        return copy;
+    }
+
     /** Registers when needed, then sends the status; a failure is retried at the next period. */
     void report() {
         EdgeHub hub = this.hub;
@@ -205,6 +251,11 @@ public class NodeStatusReporter implements LinkListener, NodeResources {
                 }
                 registered = true;
                 LOG.info("registered as node {}", hub.nodeName());
+                // The cloud's answer carries the Node as stored there (uid, creationTimestamp, labels).
+                JsonNode stored = reply.content().path("Object");
+                storedNode = null;
+                remember(stored.path("metadata").path("name").asText("").equals(hub.nodeName()) ? (ObjectNode) stored.deepCopy() : node,
+                        status);
                 return;
             }
             ObjectNode req = F.objectNode().put("UID", "");
@@ -216,6 +267,8 @@ public class NodeStatusReporter implements LinkListener, NodeResources {
             if (Operations.ERROR.equals(reply.operation())) {
                 LOG.warn("the cloud refused the node status: {}", reply.content().asText());
                 registered = false;
+            } else if (storedNode != null) {
+                remember(storedNode, status);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
