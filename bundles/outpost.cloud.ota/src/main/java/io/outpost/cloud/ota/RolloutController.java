@@ -342,7 +342,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
     private void writeStatus(GenericKubernetesResource o, State s, String phase, String reason, String message, RolloutPlanner.Counts counts) {
         ObjectNode status = F.objectNode();
         status.put("observedGeneration", o.getMetadata().getGeneration() == null ? 0 : o.getMetadata().getGeneration());
-        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", message);
+        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", message).put("summary", summary(s.gateways));
         status.putObject("counts").put("total", counts.total()).put("pending", counts.pending()).put("inProgress", counts.inProgress())
                 .put("succeeded", counts.succeeded()).put("failed", counts.failed()).put("rolledBack", counts.rolledBack());
         ArrayNode gws = status.putArray("gateways");
@@ -370,6 +370,40 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
         } catch (RuntimeException e) {
             LOG.warn("status of GatewayRollout {} not written: {}", key(o), e.getMessage());
         }
+    }
+
+    /**
+     * One line for {@code kubectl get gwro -w}: the gateways in progress with their phase, then
+     * the failed ones with the start of their reason, e.g. {@code gw-2 Downloading, gw-3 Installing;
+     * gw-1 RolledBack (health check 'db' is CRITICAL…)}. At most 3 of each, then "+N".
+     */
+    static String summary(Map<String, Gw> gateways) {
+        List<String> running = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        int succeeded = 0;
+        for (var e : gateways.entrySet()) {
+            Phase p = e.getValue().phase();
+            if (p == Phase.Succeeded) {
+                succeeded++;
+            } else if (p == Phase.Failed || p == Phase.RolledBack) {
+                String r = e.getValue().reason();
+                bad.add(e.getKey() + " " + p + (r.isEmpty() ? "" : " (" + (r.length() > 60 ? r.substring(0, 60) + "…" : r) + ")"));
+            } else if (p != Phase.Pending || e.getValue().sent()) {
+                running.add(e.getKey() + " " + p);
+            }
+        }
+        StringBuilder b = new StringBuilder().append(succeeded).append('/').append(gateways.size()).append(" done");
+        if (!running.isEmpty()) {
+            b.append("; ").append(first(running, 3));
+        }
+        if (!bad.isEmpty()) {
+            b.append("; ").append(first(bad, 3));
+        }
+        return b.toString();
+    }
+
+    private static String first(List<String> l, int n) {
+        return String.join(", ", l.subList(0, Math.min(n, l.size()))) + (l.size() > n ? " +" + (l.size() - n) : "");
     }
 
     /** A condition; its transition time stays while its status does. */
