@@ -110,6 +110,7 @@ check "outpost:ota shows the update" contains "$(GW outpost:ota)" "Succeeded"
 check "kubectl get gatewayrollouts has the printer columns" contains "$(K get gatewayrollouts)" "PHASE"
 check "the GATEWAYS column summarises the gateways" contains "$(K get gatewayrollout hello-v1)" "1/1 done"
 check "kubectl get -w showed the rollout progressing" grep -q "hello-v1" "$OUTPOST_HOME/watch.txt"
+check "kubectl get -w showed the gateway's phases in the GATEWAYS column" bash -c "grep hello-v1 '$OUTPOST_HOME/watch.txt' | grep -Eq '$GWN (Downloading|Verifying|Installing|HealthChecking)'"
 wait_for 10 "Kubernetes events name the gateway's success" bash -c "kubectl get events -n default 2>/dev/null | grep -q 'GatewaySucceeded'"
 check "the artifact was served in Range requests with the gateway's certificate (files only in the agent's folder)" \
   test -d "$OUTPOST_HOME/gateway/data/outpost/ota/repo"

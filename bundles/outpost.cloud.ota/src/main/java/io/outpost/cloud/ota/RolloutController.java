@@ -189,6 +189,14 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
             return;
         }
         try {
+            if (kube.namespaces().withName(election.namespace()).get() == null) {
+                kube.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(election.namespace())
+                        .endMetadata().build()).create();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("namespace {} not checked: {}", election.namespace(), e.getMessage()); // the Lease's creation says what is wrong
+        }
+        try {
             electing = kube.leaderElector().withConfig(new LeaderElectionConfigBuilder().withName(election.name())
                     .withLock(new LeaseLock(election.namespace(), election.name(), election.identity()))
                     .withLeaseDuration(election.lease()).withRenewDeadline(election.renew()).withRetryPeriod(election.retry())
@@ -763,6 +771,9 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
         }
         if (old.phase() == phase && old.reason().equals(reason) && old.sent()) {
             return; // the same report again (resent, or relayed and seen directly)
+        }
+        if (old.phase().terminal() && !phase.terminal()) {
+            return; // within a revision an end is final: this is an older report (a stale relay after a change of leader)
         }
         s.gateways.put(node, new Gw(phase, reason, true, report.path("versions").asText(""), now(), millis));
         if (phase.terminal() && old.phase() != phase) {

@@ -171,20 +171,16 @@ class RolloutLeaderElectionIT {
         server.close();
     }
 
+    /** Created with its spec in one request (an edit after the create would race the controller's status write). */
     private void rollout(String name, String version) {
-        String sha = "ab".repeat(32);
-        admin.genericKubernetesResources(RolloutController.ROLLOUTS).inNamespace("default").resource(JSON.convertValue(JSON.createObjectNode()
-                .put("apiVersion", "outpost.io/v1alpha1").put("kind", "GatewayRollout").set("metadata", JSON.createObjectNode().put("name", name)
-                        .put("namespace", "default")), GenericKubernetesResource.class)).create();
-        admin.genericKubernetesResources(RolloutController.ROLLOUTS).inNamespace("default").withName(name).edit(o -> {
-            o.getAdditionalProperties().put("spec", JSON.convertValue(JSON.createObjectNode()
-                    .<com.fasterxml.jackson.databind.node.ObjectNode>set("gateways", JSON.createObjectNode().set("selector",
-                            JSON.createObjectNode().set("matchLabels", JSON.createObjectNode().put("site", "plant-a"))))
-                    .<com.fasterxml.jackson.databind.node.ObjectNode>set("artifacts", JSON.createArrayNode().add(JSON.createObjectNode().put("name", "hello")
-                            .put("version", version).put("sha256", sha).put("size", 100).put("signature", "c2ln").put("url", "/artifacts/hello/" + version)))
-                    .set("strategy", JSON.createObjectNode().put("canary", 0).put("batchSize", 2)), java.util.Map.class));
-            return o;
-        });
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode().put("apiVersion", "outpost.io/v1alpha1").put("kind", "GatewayRollout");
+        o.putObject("metadata").put("name", name).put("namespace", "default");
+        com.fasterxml.jackson.databind.node.ObjectNode spec = o.putObject("spec");
+        spec.putObject("gateways").putObject("selector").putObject("matchLabels").put("site", "plant-a");
+        spec.putArray("artifacts").addObject().put("name", "hello").put("version", version).put("sha256", "ab".repeat(32)).put("size", 100)
+                .put("signature", "c2ln").put("url", "/artifacts/hello/" + version);
+        spec.putObject("strategy").put("canary", 0).put("batchSize", 2);
+        admin.genericKubernetesResources(RolloutController.ROLLOUTS).inNamespace("default").resource(JSON.convertValue(o, GenericKubernetesResource.class)).create();
     }
 
     private JsonNode status(String name) {

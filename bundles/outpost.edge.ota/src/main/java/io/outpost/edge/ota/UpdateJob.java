@@ -123,6 +123,7 @@ final class UpdateJob {
         Map<String, Long> millis = new LinkedHashMap<>();
         Map<String, String> previous = new LinkedHashMap<>();
         List<Art> installed = new ArrayList<>();
+        List<Path> unpacked = new ArrayList<>();
         Phase phase;
         String reason;
         try {
@@ -146,7 +147,7 @@ final class UpdateJob {
             t = System.nanoTime();
             Map<Art, List<URI>> repos = new LinkedHashMap<>();
             for (int i = 0; i < files.size(); i++) {
-                repos.put(c.artifacts().get(i), verify(c.artifacts().get(i), files.get(i)));
+                repos.put(c.artifacts().get(i), verify(c.artifacts().get(i), files.get(i), unpacked));
             }
             millis.put("verify", (System.nanoTime() - t) / 1_000_000);
 
@@ -186,7 +187,7 @@ final class UpdateJob {
             reason = reason + "; " + restore(installed, previous);
         }
         if (!installed.isEmpty() || phase == Phase.Failed) {
-            prune(c, phase, previous);
+            prune(c, phase, previous, unpacked);
         }
         return finish(c, phase, reason, started, previous, millis);
     }
@@ -274,7 +275,7 @@ final class UpdateJob {
     }
 
     /** Hash, signature and contents. @return the features repositories to add */
-    private List<URI> verify(Art a, Path file) throws Stop {
+    private List<URI> verify(Art a, Path file, List<Path> unpacked) throws Stop {
         String sha;
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
@@ -294,6 +295,9 @@ final class UpdateJob {
         }
         try {
             Path target = inside(settings.dir().resolve("repo").resolve(a.name() + "-" + a.version() + "-" + a.sha256().substring(0, 12)));
+            if (!Files.exists(target)) {
+                unpacked.add(target); // made by this update: a failure takes it away again
+            }
             KarUnpacker.Unpacked u = KarUnpacker.unpack(file, target, settings.maxUnpackedBytes(), a.name(), a.version());
             if (!u.declaresFeature()) {
                 throw new Stop(Phase.Failed, "the artifact " + a.name() + " " + a.version() + " declares no feature " + a.name() + " at version "
@@ -452,9 +456,24 @@ final class UpdateJob {
      * versions of each feature other than the one now installed and the one before it (the
      * rollback target) are forgotten by the container and deleted; the downloaded KARs of the
      * command are deleted after every end (the unpacked folder is what a rollback uses). After a
-     * failure, only the failed version's unpacked folder goes (unless it is one of those two).
+     * failure, only the folders this update unpacked go (never an earlier version's, which may be
+     * the rollback target of the installed one).
      */
-    private void prune(Command c, Phase phase, Map<String, String> previous) {
+    private void prune(Command c, Phase phase, Map<String, String> previous, List<Path> unpacked) {
+        if (phase != Phase.Succeeded) {
+            for (Art a : c.artifacts()) {
+                deleteQuietly(settings.dir().resolve("downloads").resolve(a.sha256() + ".kar"));
+            }
+            for (Path d : unpacked) {
+                try {
+                    features.forget(repositoriesIn(d));
+                    deleteTree(d);
+                } catch (Exception e) {
+                    // kept: a repository the container still uses must keep its files
+                }
+            }
+            return;
+        }
         for (Art a : c.artifacts()) {
             deleteQuietly(settings.dir().resolve("downloads").resolve(a.sha256() + ".kar"));
             Set<String> keep = new HashSet<>();
@@ -464,9 +483,7 @@ final class UpdateJob {
             } catch (Exception e) {
                 continue; // not knowing what runs, delete nothing
             }
-            if (phase == Phase.Succeeded) {
-                keep.add(a.version());
-            }
+            keep.add(a.version());
             Path repo = settings.dir().resolve("repo");
             if (!Files.isDirectory(repo)) {
                 continue;
@@ -477,7 +494,7 @@ final class UpdateJob {
                     int cut = rest.lastIndexOf('-');
                     String version = cut < 0 ? "" : rest.substring(0, cut);
                     // Another feature whose name starts with this one's: its rest is no version.
-                    if (!isVersion(version) || keep.contains(version) || (phase != Phase.Succeeded && !version.equals(a.version()))) {
+                    if (!isVersion(version) || keep.contains(version)) {
                         continue;
                     }
                     try {

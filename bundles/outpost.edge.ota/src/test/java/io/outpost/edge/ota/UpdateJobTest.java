@@ -322,9 +322,12 @@ class UpdateJobTest {
         assertEquals(2, features.forgotten.size(), "the pruned versions' repositories are removed from the container first");
         assertTrue(features.forgotten.stream().allMatch(u -> u.toString().contains("hello-1.0.0-") || u.toString().contains("hello-1.1.0-")), features.forgotten.toString());
         assertFalse(Files.list(dir.resolve("ota/downloads")).anyMatch(f -> f.toString().endsWith(".kar")), "downloaded KARs are deleted once unpacked and installed");
-        // A failed update removes only its own version; the rollback target stays.
+        // A failed update removes only what it unpacked; the rollback target stays.
         features.unhealthy.add("hello/1.4.0");
         assertEquals(Phase.RolledBack, job().run(command(false, publish("hello", "1.4.0", Kars.feature("hello", "1.4.0"), publisher))).phase());
+        assertEquals(List.of("hello-1.2.0", "hello-1.3.0"), unpacked());
+        // A refused downgrade to the rollback target does not take the target away.
+        assertEquals(Phase.Failed, job().run(command(false, publish("hello", "1.2.0", Kars.feature("hello", "1.2.0"), publisher))).phase());
         assertEquals(List.of("hello-1.2.0", "hello-1.3.0"), unpacked());
         // A feature whose name starts with another's is not touched by the other's pruning.
         assertEquals(Phase.Succeeded, job().run(command(false, publish("hello-extra", "1.0.0", Kars.feature("hello-extra", "1.0.0"), publisher))).phase());
