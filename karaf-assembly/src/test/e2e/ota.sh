@@ -137,7 +137,7 @@ wait_for 90 "the gateway ends RolledBack" bash -c '[ "$(gwphase hello-broken)" =
 check "the reason names the missing package and the restored version" bash -c 'gwreason hello-broken | grep -q "io.outpost.examples.nowhere" && gwreason hello-broken | grep -q "ota-hello=1.1.0"'
 wait_for 10 "the rollout is Halted (CanaryFailed)" bash -c '[ "$(R hello-broken {.status.phase})" = Halted ] && [ "$(R hello-broken {.status.reason})" = CanaryFailed ]'
 check "1.1.0 still runs" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
-check "kubectl get gwro shows the rolled-back gateway and its reason in the GATEWAYS column" contains "$(K get gatewayrollout hello-broken)" "$GWN RolledBack (ota-hello 1.2.0"
+check "kubectl get gwro shows the rolled-back gateway and its reason in the GATEWAYS column" contains "$(K get gatewayrollout hello-broken)" "$GWN RolledBack (feature ota-hello 1.2.0 did not install"
 wait_for 10 "Kubernetes events: GatewayRolledBack (Warning) and the rollout's CanaryFailed (Warning)" bash -c \
   "kubectl get events -n default 2>/dev/null | grep hello-broken >'$OUTPOST_HOME/events.txt'; grep -q 'Warning.*GatewayRolledBack' '$OUTPOST_HOME/events.txt' && grep -q 'Warning.*CanaryFailed' '$OUTPOST_HOME/events.txt'"
 

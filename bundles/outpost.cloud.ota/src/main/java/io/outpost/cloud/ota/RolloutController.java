@@ -254,7 +254,38 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
             if (kube.apiextensions().v1().customResourceDefinitions().withName("gatewayrollouts.outpost.io").get() == null) {
                 throw new IllegalStateException("the GatewayRollout CRD is not installed yet");
             }
-            informer = kube.genericKubernetesResources(ROLLOUTS).inAnyNamespace().inform(new ResourceEventHandler<>() {
+            watchRollouts();
+            nodes = watchNodes();
+            LOG.info("watching GatewayRollouts");
+            elect();
+        } catch (RuntimeException e) {
+            LOG.info("rollout controller waiting (attempt {}): {}", attempt, e.getMessage());
+            exec.schedule(() -> start(attempt + 1), 5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * An informer whose watch fails in a way fabric8 does not retry stops for good; the
+     * controller would then see no new rollout. Watch again after a pause, for as long as active.
+     */
+    private void rewatchWhenStopped(SharedIndexInformer<?> inf, String what, Runnable again) {
+        inf.stopped().whenComplete((v, err) -> {
+            if (active) {
+                LOG.warn("the {} watch stopped ({}); watching again", what, err == null ? "closed" : err.getMessage());
+                exec.schedule(() -> {
+                    try {
+                        again.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("watching {} again failed: {}; trying again", what, e.getMessage());
+                        rewatchWhenStopped(inf, what, again);
+                    }
+                }, 2, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    private void watchRollouts() {
+        informer = kube.genericKubernetesResources(ROLLOUTS).inAnyNamespace().inform(new ResourceEventHandler<>() {
                 @Override
                 public void onAdd(GenericKubernetesResource obj) {
                     queue(key(obj));
@@ -276,7 +307,11 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
                     exec.execute(() -> states.remove(key(obj)));
                 }
             }, 0);
-            nodes = kube.nodes().inform(new ResourceEventHandler<>() {
+        rewatchWhenStopped(informer, "GatewayRollout", this::watchRollouts);
+    }
+
+    private SharedIndexInformer<Node> watchNodes() {
+        SharedIndexInformer<Node> n = kube.nodes().inform(new ResourceEventHandler<>() {
                 @Override
                 public void onAdd(Node n) {
                     exec.execute(() -> relayed(n));
@@ -293,12 +328,8 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
                 public void onDelete(Node n, boolean unknown) {
                 }
             }, 0);
-            LOG.info("watching GatewayRollouts");
-            elect();
-        } catch (RuntimeException e) {
-            LOG.info("rollout controller waiting (attempt {}): {}", attempt, e.getMessage());
-            exec.schedule(() -> start(attempt + 1), 5, TimeUnit.SECONDS);
-        }
+        rewatchWhenStopped(n, "Node", () -> nodes = watchNodes());
+        return n;
     }
 
     @Deactivate
@@ -573,7 +604,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
     private void writeStatus(GenericKubernetesResource o, State s, String phase, String reason, String message, RolloutPlanner.Counts counts) {
         ObjectNode status = F.objectNode();
         status.put("observedGeneration", o.getMetadata().getGeneration() == null ? 0 : o.getMetadata().getGeneration());
-        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", message).put("summary", summary(s.gateways));
+        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", ascii(message)).put("summary", ascii(summary(s.gateways)));
         status.putObject("counts").put("total", counts.total()).put("pending", counts.pending()).put("inProgress", counts.inProgress())
                 .put("succeeded", counts.succeeded()).put("failed", counts.failed()).put("rolledBack", counts.rolledBack());
         ArrayNode gws = status.putArray("gateways");
@@ -618,7 +649,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
                 succeeded++;
             } else if (p == Phase.Failed || p == Phase.RolledBack) {
                 String r = e.getValue().reason();
-                bad.add(e.getKey() + " " + p + (r.isEmpty() ? "" : " (" + (r.length() > 60 ? r.substring(0, 60) + "…" : r) + ")"));
+                bad.add(e.getKey() + " " + p + (r.isEmpty() ? "" : " (" + (r.length() > 60 ? r.substring(0, 60) + "..." : r) + ")"));
             } else if (p != Phase.Pending || e.getValue().sent()) {
                 running.add(e.getKey() + " " + p);
             }
@@ -662,7 +693,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
                     .withNewMetadata().withName(o.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(ns).endMetadata()
                     .withNewInvolvedObject().withApiVersion("outpost.io/v1alpha1").withKind("GatewayRollout").withName(o.getMetadata().getName())
                     .withNamespace(ns).withUid(o.getMetadata().getUid()).endInvolvedObject()
-                    .withType(type).withReason(reason).withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
+                    .withType(type).withReason(reason).withMessage(ascii(message.length() > 1000 ? message.substring(0, 1000) : message))
                     .withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
                     .withNewSource().withComponent("outpost-rollout-controller").endSource().build()).create();
         } catch (RuntimeException e) {
@@ -715,7 +746,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
         // Only what the controller reads, bounded, goes on: a report is never stored as sent.
         ObjectNode report = F.objectNode().put("rollout", key).put("uid", truncate(c.path("uid").asText(""), 64))
                 .put("revision", truncate(c.path("revision").asText(""), 64)).put("phase", c.path("phase").asText())
-                .put("reason", truncate(c.path("reason").asText(""), 512)).put("versions", truncate(c.path("versions").asText(""), 256));
+                .put("reason", ascii(truncate(c.path("reason").asText(""), 512))).put("versions", truncate(c.path("versions").asText(""), 256));
         ObjectNode millis = report.putObject("millis");
         c.path("millis").fields().forEachRemaining(e -> {
             if (millis.size() < 8 && e.getKey().matches("[a-zA-Z]{1,20}")) {
@@ -783,6 +814,24 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
             }
         }
         reconcile(key);
+    }
+
+    /**
+     * Status and Events carry only printable ASCII: reasons come from gateways, and a multi-byte
+     * character split between two chunks of a watch stream made fabric8's informer stop for good
+     * (seen against the development API server: "special characters are not allowed").
+     */
+    static String ascii(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\u2026') {
+                b.append("...");
+            } else {
+                b.append(c >= 0x20 && c < 0x7f ? c : '?');
+            }
+        }
+        return b.toString();
     }
 
     private static String truncate(String s, int max) {

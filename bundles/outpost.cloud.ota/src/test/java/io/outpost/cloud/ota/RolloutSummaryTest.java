@@ -21,8 +21,13 @@ class RolloutSummaryTest {
         g.put("gw-3", gw(Phase.Pending, true, "sent to the gateway"));
         g.put("gw-4", gw(Phase.Pending, false, "waiting for its turn"));
         g.put("gw-5", gw(Phase.RolledBack, true, "ota-hello 1.9.0: health check 'ota-hello greets' is CRITICAL: greeting table is empty; previous versions restored"));
-        assertEquals("1/5 done; gw-2 Downloading, gw-3 Pending; gw-5 RolledBack (ota-hello 1.9.0: health check 'ota-hello greets' is CRITICAL…)",
+        assertEquals("1/5 done; gw-2 Downloading, gw-3 Pending; gw-5 RolledBack (ota-hello 1.9.0: health check 'ota-hello greets' is CRITICAL...)",
                 RolloutController.summary(g));
+    }
+
+    @Test
+    void statusTextIsPrintableAscii() {
+        assertEquals("cut... caf? ?line", RolloutController.ascii("cut\u2026 caf\u00e9 \nline"));
     }
 
     @Test
