@@ -179,7 +179,7 @@ check "no downloaded KAR is left once installed" bash -c "! ls '$DL' | grep -q '
 echo "== an update that never becomes healthy is rolled back; a restart in the middle ends consistent"
 rollout hello-unhealthy 1.8.0
 wait_for 90 "a DS component with an unsatisfied reference: RolledBack after the health check" bash -c \
-  '[ "$(gwphase hello-unhealthy)" = RolledBack ] && gwreason hello-unhealthy | grep -q "unsatisfied references: missing"'
+  '[ "$(gwphase hello-unhealthy)" = RolledBack ] && gwreason hello-unhealthy | grep -Eq "unsatisfied references: (.*, )?missing"'
 check "1.1.0 runs again" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
 rollout hello-check 1.10.0
 wait_for 90 "the feature's own Felix health check reports CRITICAL: RolledBack with the check's message" bash -c \
