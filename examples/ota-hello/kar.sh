@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Packs examples/ota-hello as a KAR of feature 'ota-hello' at any version, for OTA demos and tests:
-#   examples/ota-hello/kar.sh <version> <out.kar> [--unresolvable|--unhealthy]
+#   examples/ota-hello/kar.sh <version> <out.kar> [--unresolvable|--unhealthy|--failing-check]
 # The bundle built by Maven (target/*.jar) is re-stamped with Bundle-Version <version>.
 # --unresolvable adds an import of a package nothing exports: the feature then does not resolve
 # on a gateway (the rollout ends RolledBack there). --unhealthy gives the DS component a mandatory
 # reference to a service nobody offers: it installs, but never passes the health check.
+# --failing-check makes the feature's own Felix health check (GreeterCheck, tagged ota-hello)
+# report CRITICAL "greeting table is empty": everything is Active, the check rolls it back.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-[ $# -ge 2 ] || { echo "usage: $0 <version> <out.kar> [--unresolvable]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 <version> <out.kar> [--unresolvable|--unhealthy|--failing-check]" >&2; exit 2; }
 VERSION="$1" OUTFILE="$2" BROKEN="${3:-}"
 JAR="$(ls "$HERE"/target/outpost.examples.ota-hello-*.jar 2>/dev/null | grep -v -- '-sources\|-tests' | head -1 || true)"
 [ -n "$JAR" ] || { echo "build it first: ./mvnw -q -pl examples/ota-hello install" >&2; exit 1; }
@@ -37,12 +39,15 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
             data = b"\r\n".join(lines)
         if broken == "--unhealthy" and item.filename.startswith("OSGI-INF/") and item.filename.endswith(".xml"):
             data = data.decode("utf-8").replace("<implementation", '<reference name="missing" interface="io.outpost.examples.NobodyOffersThis"/><implementation', 1).encode("utf-8")
+        if broken == "--failing-check" and item.filename.endswith("GreeterCheck.xml"):
+            data = data.decode("utf-8").replace('name="failWith" type="String" value=""', 'name="failWith" type="String" value="greeting table is empty"', 1).encode("utf-8")
         dst.writestr(item.filename, data)
 base = "repository/io/outpost/examples/ota-hello/%s/" % version
 features = """<?xml version="1.0" encoding="UTF-8"?>
 <features xmlns="http://karaf.apache.org/xmlns/features/v1.6.0" name="ota-hello-%s">
   <feature name="ota-hello" version="%s" description="OTA example: one bundle, one DS component">
     <feature>scr</feature>
+    <bundle dependency="true">mvn:org.apache.felix/org.apache.felix.healthcheck.api/2.0.4</bundle>
     <bundle>mvn:io.outpost.examples/ota-hello/%s</bundle>
   </feature>
 </features>

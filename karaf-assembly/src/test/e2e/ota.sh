@@ -6,7 +6,9 @@
 # on the gateway; then the bad cases: a feature that does not resolve (rolled back, canary halts),
 # an untrusted key, an unsigned artifact, a tampered artifact, a downgrade, an artifact larger than
 # declared, names with shell metacharacters; pause and resume; a feature that never becomes healthy;
-# a gateway killed in the middle of an update.
+# a feature whose own (Felix) health check fails; a real full disk mid-download (a tmpfs over the
+# agent's download folder, removed on exit; needs root, as CI runs); old versions pruned; a gateway
+# killed in the middle of an update.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,7 +29,13 @@ gwreason() { R "$1" "{.status.gateways[?(@.name==\"$GWN\")].reason}"; }
 export -f K R gwphase gwreason
 export GWN
 
-cleanup() { [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null; "$OUT" stop >/dev/null 2>&1 || true; }
+DL="$OUTPOST_HOME/gateway/data/outpost/ota/downloads"
+cleanup() {
+  [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null
+  [ -n "${FILL_PID:-}" ] && kill "$FILL_PID" 2>/dev/null
+  mountpoint -q "$DL" 2>/dev/null && umount -l "$DL"
+  "$OUT" stop >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 cleanup
 rm -rf "$OUTPOST_HOME"
@@ -67,13 +75,21 @@ fi
 for v in 1.0.0 1.1.0 1.3.0 1.4.0 1.5.0 1.6.0 1.7.0; do "$ROOT/examples/ota-hello/kar.sh" "$v" "$OUTPOST_HOME/kars/ota-hello-$v.kar" >/dev/null; done
 "$ROOT/examples/ota-hello/kar.sh" 1.2.0 "$OUTPOST_HOME/kars/ota-hello-1.2.0.kar" --unresolvable >/dev/null
 for v in 1.8.0 1.9.0; do "$ROOT/examples/ota-hello/kar.sh" "$v" "$OUTPOST_HOME/kars/ota-hello-$v.kar" --unhealthy >/dev/null; done
+"$ROOT/examples/ota-hello/kar.sh" 1.10.0 "$OUTPOST_HOME/kars/ota-hello-1.10.0.kar" --failing-check >/dev/null
+# 1.11.0 carries 8 MiB of noise (does not compress): a download long enough to fill the disk under it.
+"$ROOT/examples/ota-hello/kar.sh" 1.11.0 "$OUTPOST_HOME/kars/ota-hello-1.11.0.kar" >/dev/null
+python3 - "$OUTPOST_HOME/kars/ota-hello-1.11.0.kar" <<'PY2'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "a", zipfile.ZIP_STORED) as z:
+    z.writestr("repository/io/outpost/examples/ota-hello/1.11.0/noise.bin", os.urandom(8 * 1024 * 1024))
+PY2
 pub() { CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-$1.kar ota-hello $1 ${2:-}"; }
 check "publish 1.0.0 (signed)" contains "$(pub 1.0.0)" "published ota-hello 1.0.0 at /artifacts/ota-hello/1.0.0"
-for v in 1.1.0 1.2.0 1.5.0 1.6.0 1.7.0 1.8.0 1.9.0; do pub "$v" >/dev/null; done
+for v in 1.1.0 1.2.0 1.5.0 1.6.0 1.7.0 1.8.0 1.9.0 1.10.0 1.11.0; do pub "$v" >/dev/null; done
 pub 1.3.0 "--key $OUTPOST_HOME/untrusted.pem" >/dev/null
 check "publish 1.4.0 --unsigned says so" contains "$(pub 1.4.0 --unsigned)" "(unsigned)"
 list="$(CL 'outpost:artifact list')"
-check "outpost:artifact list shows 10 artifacts" test "$(grep -c 'ota-hello' <<<"$list")" -eq 10
+check "outpost:artifact list shows 12 artifacts" test "$(grep -c 'ota-hello' <<<"$list")" -eq 12
 check "publishing a name with shell metacharacters is refused, saying what to fix" contains "$(CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-1.0.0.kar 'x;reboot' 1.0.0")" "invalid artifact name"
 check "publishing other bytes as an existing version is refused" contains "$(CL "outpost:artifact publish $OUTPOST_HOME/kars/ota-hello-1.1.0.kar ota-hello 1.0.0")" "already published with other content"
 check "the repository refuses a client without a certificate" bash -c \
@@ -92,7 +108,9 @@ check "feature:list on the gateway shows ota-hello 1.0.0 Started" bash -c "'$OUT
 check "the bundle's component ran (log)" grep -q "ota-hello 1.0.0 started" "$OUTPOST_HOME/gateway/data/log/karaf.log"
 check "outpost:ota shows the update" contains "$(GW outpost:ota)" "Succeeded"
 check "kubectl get gatewayrollouts has the printer columns" contains "$(K get gatewayrollouts)" "PHASE"
+check "the GATEWAYS column summarises the gateways" contains "$(K get gatewayrollout hello-v1)" "1/1 done"
 check "kubectl get -w showed the rollout progressing" grep -q "hello-v1" "$OUTPOST_HOME/watch.txt"
+check "kubectl get -w showed the gateway's phases in the GATEWAYS column" bash -c "grep hello-v1 '$OUTPOST_HOME/watch.txt' | grep -Eq '$GWN (Downloading|Verifying|Installing|HealthChecking)'"
 wait_for 10 "Kubernetes events name the gateway's success" bash -c "kubectl get events -n default 2>/dev/null | grep -q 'GatewaySucceeded'"
 check "the artifact was served in Range requests with the gateway's certificate (files only in the agent's folder)" \
   test -d "$OUTPOST_HOME/gateway/data/outpost/ota/repo"
@@ -119,6 +137,9 @@ wait_for 90 "the gateway ends RolledBack" bash -c '[ "$(gwphase hello-broken)" =
 check "the reason names the missing package and the restored version" bash -c 'gwreason hello-broken | grep -q "io.outpost.examples.nowhere" && gwreason hello-broken | grep -q "ota-hello=1.1.0"'
 wait_for 10 "the rollout is Halted (CanaryFailed)" bash -c '[ "$(R hello-broken {.status.phase})" = Halted ] && [ "$(R hello-broken {.status.reason})" = CanaryFailed ]'
 check "1.1.0 still runs" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+check "kubectl get gwro shows the rolled-back gateway and its reason in the GATEWAYS column" contains "$(K get gatewayrollout hello-broken)" "$GWN RolledBack (feature ota-hello 1.2.0 did not install"
+wait_for 10 "Kubernetes events: GatewayRolledBack (Warning) and the rollout's CanaryFailed (Warning)" bash -c \
+  "kubectl get events -n default 2>/dev/null | grep hello-broken >'$OUTPOST_HOME/events.txt'; grep -q 'Warning.*GatewayRolledBack' '$OUTPOST_HOME/events.txt' && grep -q 'Warning.*CanaryFailed' '$OUTPOST_HOME/events.txt'"
 
 echo "== bad artifacts are refused before anything changes"
 rollout hello-untrusted 1.3.0
@@ -151,12 +172,41 @@ wait_for 90 "resumed, it reaches Succeeded" bash -c '[ "$(R hello-paused {.statu
 rollout hello-back 1.1.0 "" "allowDowngrade: true"
 wait_for 90 "a downgrade with allowDowngrade: true succeeds" bash -c '[ "$(R hello-back {.status.phase})" = Succeeded ]'
 check "feature:list shows 1.1.0 again" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+check "old versions are pruned: the gateway keeps ota-hello 1.1.0 (installed) and 1.7.0 (previous) only" bash -c \
+  "[ \"\$(ls '$OUTPOST_HOME/gateway/data/outpost/ota/repo' | grep '^ota-hello-' | sed -E 's/-[0-9a-f]{12}\$//' | sort | tr '\n' ' ')\" = 'ota-hello-1.1.0 ota-hello-1.7.0 ' ]"
+check "no downloaded KAR is left once installed" bash -c "! ls '$DL' | grep -q '\\.kar\$'"
 
 echo "== an update that never becomes healthy is rolled back; a restart in the middle ends consistent"
 rollout hello-unhealthy 1.8.0
 wait_for 90 "a DS component with an unsatisfied reference: RolledBack after the health check" bash -c \
-  '[ "$(gwphase hello-unhealthy)" = RolledBack ] && gwreason hello-unhealthy | grep -q "unsatisfied references: missing"'
+  '[ "$(gwphase hello-unhealthy)" = RolledBack ] && gwreason hello-unhealthy | grep -Eq "unsatisfied references: (.*, )?missing"'
 check "1.1.0 runs again" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+rollout hello-check 1.10.0
+wait_for 90 "the feature's own Felix health check reports CRITICAL: RolledBack with the check's message" bash -c \
+  '[ "$(gwphase hello-check)" = RolledBack ] && gwreason hello-check | grep -q "health check .ota-hello greets. is CRITICAL: greeting table is empty" && gwreason hello-check | grep -q "ota-hello=1.1.0"'
+check "1.1.0 runs after the failed check" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+
+echo "== a real full disk in the middle of a download"
+# Small ranges and no reserve, so the space check passes on a 26 MiB tmpfs and the download of
+# 8 MiB takes hundreds of requests; once the .part file appears, another writer fills the disk.
+GW "config:property-set -p io.outpost.edge.ota chunkBytes 16384" >/dev/null
+GW "config:property-set -p io.outpost.edge.ota minFreeBytes 0" >/dev/null
+mkdir -p "$DL" && rm -f "$DL"/*
+if mount -t tmpfs -o size=26m outpost-e2e-ota "$DL"; then pass "a 26 MiB tmpfs is mounted over the gateway's download folder"; else fail "mounting a tmpfs over $DL (needs root, as CI runs)"; fi
+( for _ in $(seq 1 3000); do ls "$DL"/*.part >/dev/null 2>&1 && break; sleep 0.01; done
+  fallocate -l "$(( $(stat -f -c '%a*%S' "$DL") ))" "$DL/filler" 2>/dev/null || dd if=/dev/zero of="$DL/filler" bs=1M 2>/dev/null ) &
+FILL_PID=$!
+rollout hello-full 1.11.0
+wait_for 90 "the disk filled mid-download: Failed, the reason says no space and that nothing changed" bash -c \
+  '[ "$(gwphase hello-full)" = Failed ] && gwreason hello-full | grep -q "No space left on device" && gwreason hello-full | grep -q "the installed version stays"'
+check "no partial state: no .part or .kar on the full disk" bash -c "[ \"\$(ls '$DL')\" = filler ]"
+check "nothing of 1.11.0 was unpacked" bash -c "! ls '$OUTPOST_HOME/gateway/data/outpost/ota/repo' | grep -q '^ota-hello-1.11.0'"
+check "1.1.0 still runs" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+wait "$FILL_PID" 2>/dev/null; FILL_PID=""
+umount -l "$DL"
+GW "config:property-delete -p io.outpost.edge.ota chunkBytes" >/dev/null
+GW "config:property-delete -p io.outpost.edge.ota minFreeBytes" >/dev/null
+
 rollout hello-restart 1.9.0
 wait_for 60 "the next update reaches HealthChecking" bash -c '[ "$(gwphase hello-restart)" = HealthChecking ]'
 kill -KILL "$(cat "$OUTPOST_HOME/gateway/karaf.pid")" 2>/dev/null

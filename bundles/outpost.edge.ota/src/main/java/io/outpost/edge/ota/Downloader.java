@@ -40,10 +40,18 @@ final class Downloader {
         }
     }
 
+    /** Thrown when the download cannot be written (a full disk, most often): the part file is worthless then. */
+    static final class WriteException extends IOException {
+        WriteException(Path part, IOException cause) {
+            super("cannot write " + part + ": " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+        }
+    }
+
     /**
      * Fetches {@code uri} into {@code part} until it holds {@code size} bytes.
      *
      * @throws DownloadException when the server answers with an error or with more than declared
+     * @throws WriteException when the part file cannot be written (disk full)
      * @throws IOException when the connection fails (the part file keeps what arrived)
      */
     void fetch(URI uri, Path part, long size) throws IOException, InterruptedException {
@@ -91,7 +99,13 @@ final class Downloader {
     private static long copy(InputStream in, Path part, long expect, long room, boolean whole) throws IOException {
         byte[] buf = new byte[64 * 1024];
         long n = 0;
-        try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        OutputStream out;
+        try {
+            out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new WriteException(part, e);
+        }
+        try (out) {
             int r;
             while ((r = in.read(buf)) > 0) {
                 if (n + r > room) {
@@ -101,7 +115,11 @@ final class Downloader {
                 if (!whole && n + r > expect) {
                     throw new DownloadException("the server sent more bytes than the range it announced; download aborted");
                 }
-                out.write(buf, 0, r);
+                try {
+                    out.write(buf, 0, r);
+                } catch (IOException e) {
+                    throw new WriteException(part, e);
+                }
                 n += r;
             }
         }

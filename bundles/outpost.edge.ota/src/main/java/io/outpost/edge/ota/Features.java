@@ -29,4 +29,30 @@ interface Features {
 
     /** @return why the installed feature is not healthy yet, or empty when it is */
     Optional<String> unhealthy(String name, String version) throws Exception;
+
+    /**
+     * Runs the feature's own health checks: Apache Felix Health Check services tagged with the
+     * feature's name ({@code hc.tags}). Each check gets at most {@code timeout}.
+     *
+     * @return the verdict; {@link Checks#passed()} when the feature ships no check
+     */
+    Checks runChecks(String name, java.time.Duration timeout) throws InterruptedException;
+
+    /** What the feature's own checks said. */
+    record Checks(Verdict verdict, String message) {
+        static Checks passed() {
+            return new Checks(Verdict.PASSED, "");
+        }
+    }
+
+    /** PASSED: all OK or WARN. RETRY: one is temporarily unavailable or timed out. FAILED: one is CRITICAL or threw. */
+    enum Verdict {
+        PASSED, RETRY, FAILED
+    }
+
+    /**
+     * Forgets versions the agent pruned: removes their features repositories from the container
+     * (their files are deleted next, and a repository whose file is gone must not stay known).
+     */
+    void forget(List<URI> repositories) throws Exception;
 }

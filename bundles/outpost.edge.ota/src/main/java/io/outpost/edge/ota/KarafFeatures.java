@@ -20,17 +20,20 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * {@link Features} on Karaf: installs through FeaturesService (one resolution per change, with
  * {@code Upgrade} so the other versions of the feature go in the same step), and judges health
  * by the feature's bundles (all Active, fragments Resolved) and their DS components (none with
- * an unsatisfied reference or a failed activation).
+ * an unsatisfied reference or a failed activation), then by the feature's own Felix health
+ * checks ({@link FeatureChecks}).
  */
 final class KarafFeatures implements Features {
     private final FeaturesService features;
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
+    private final FeatureChecks checks;
 
     KarafFeatures(FeaturesService features, BundleContext context, ServiceComponentRuntime scr) {
         this.features = features;
         this.context = context;
         this.scr = scr;
+        this.checks = new FeatureChecks(context);
     }
 
     @Override
@@ -68,6 +71,20 @@ final class KarafFeatures implements Features {
             }
         } else {
             features.installFeature(name, previousVersion, EnumSet.of(Option.Upgrade, Option.NoAutoRefreshUnmanagedBundles));
+        }
+    }
+
+    @Override
+    public Checks runChecks(String name, java.time.Duration timeout) throws InterruptedException {
+        return checks.run(name, timeout);
+    }
+
+    @Override
+    public void forget(List<URI> repositories) throws Exception {
+        for (URI r : repositories) {
+            if (features.getRepository(r) != null) {
+                features.removeRepository(r, false);
+            }
         }
     }
 

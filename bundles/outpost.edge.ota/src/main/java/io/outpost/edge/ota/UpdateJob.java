@@ -20,11 +20,13 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +38,8 @@ import java.util.function.Supplier;
  */
 final class UpdateJob {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    /** Most one run of a feature's own health check may take (less when the health timeout is nearer). */
+    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     /** One artifact of a command, validated. */
     record Art(String name, String version, String sha256, long size, String signature, String url) {
@@ -119,6 +123,7 @@ final class UpdateJob {
         Map<String, Long> millis = new LinkedHashMap<>();
         Map<String, String> previous = new LinkedHashMap<>();
         List<Art> installed = new ArrayList<>();
+        List<Path> unpacked = new ArrayList<>();
         Phase phase;
         String reason;
         try {
@@ -142,7 +147,7 @@ final class UpdateJob {
             t = System.nanoTime();
             Map<Art, List<URI>> repos = new LinkedHashMap<>();
             for (int i = 0; i < files.size(); i++) {
-                repos.put(c.artifacts().get(i), verify(c.artifacts().get(i), files.get(i)));
+                repos.put(c.artifacts().get(i), verify(c.artifacts().get(i), files.get(i), unpacked));
             }
             millis.put("verify", (System.nanoTime() - t) / 1_000_000);
 
@@ -180,6 +185,9 @@ final class UpdateJob {
         }
         if (phase == Phase.RolledBack) {
             reason = reason + "; " + restore(installed, previous);
+        }
+        if (!installed.isEmpty() || phase == Phase.Failed) {
+            prune(c, phase, previous, unpacked);
         }
         return finish(c, phase, reason, started, previous, millis);
     }
@@ -250,6 +258,13 @@ final class UpdateJob {
             } catch (Downloader.DownloadException e) {
                 deleteQuietly(part);
                 throw new Stop(Phase.Failed, a.name() + " " + a.version() + ": " + e.getMessage());
+            } catch (Downloader.WriteException e) {
+                // A full disk (something else filled it after the space check): a half-written
+                // part is no use to anyone and only keeps the disk full. Nothing else was changed.
+                deleteQuietly(part);
+                throw new Stop(Phase.Failed, a.name() + " " + a.version() + ": the download could not be written (" + e.getMessage()
+                        + "; " + usable(dl) + " bytes free in " + dl + "); the partial download was deleted, nothing was changed, "
+                        + "the installed version stays; free disk space and apply the rollout again");
             } catch (IOException e) {
                 // The part file stays: the next attempt resumes where this one stopped.
                 throw new Stop(Phase.Failed, a.name() + " " + a.version() + ": download from " + uri + " failed (" + message(e)
@@ -260,7 +275,7 @@ final class UpdateJob {
     }
 
     /** Hash, signature and contents. @return the features repositories to add */
-    private List<URI> verify(Art a, Path file) throws Stop {
+    private List<URI> verify(Art a, Path file, List<Path> unpacked) throws Stop {
         String sha;
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
@@ -280,6 +295,9 @@ final class UpdateJob {
         }
         try {
             Path target = inside(settings.dir().resolve("repo").resolve(a.name() + "-" + a.version() + "-" + a.sha256().substring(0, 12)));
+            if (!Files.exists(target)) {
+                unpacked.add(target); // made by this update: a failure takes it away again
+            }
             KarUnpacker.Unpacked u = KarUnpacker.unpack(file, target, settings.maxUnpackedBytes(), a.name(), a.version());
             if (!u.declaresFeature()) {
                 throw new Stop(Phase.Failed, "the artifact " + a.name() + " " + a.version() + " declares no feature " + a.name() + " at version "
@@ -287,10 +305,16 @@ final class UpdateJob {
             }
             return u.repositories();
         } catch (IOException e) {
+            // Half an unpacked artifact (a full disk while unpacking) must not stay behind.
+            deleteTree(settings.dir().resolve("repo").resolve(a.name() + "-" + a.version() + "-" + a.sha256().substring(0, 12)));
             throw new Stop(Phase.Failed, "the artifact " + a.name() + " " + a.version() + " cannot be unpacked: " + message(e));
         }
     }
 
+    /**
+     * Bundles Active and DS components satisfied, then the features' own health checks; all
+     * within the health timeout. A check that reports CRITICAL rolls back at once with its message.
+     */
     private void healthCheck(Command c) throws Stop, InterruptedException {
         long deadline = System.nanoTime() + settings.healthTimeout().toNanos();
         while (true) {
@@ -300,6 +324,16 @@ final class UpdateJob {
                     problem = features.unhealthy(a.name(), a.version());
                 } catch (Exception e) {
                     problem = Optional.of(message(e));
+                }
+                if (problem.isEmpty()) {
+                    long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                    Features.Checks checks = features.runChecks(a.name(), Duration.ofMillis(Math.min(left, CHECK_TIMEOUT.toMillis())));
+                    if (checks.verdict() == Features.Verdict.FAILED) {
+                        throw new Stop(Phase.RolledBack, a.name() + " " + a.version() + ": " + checks.message());
+                    }
+                    if (checks.verdict() == Features.Verdict.RETRY) {
+                        problem = Optional.of(checks.message());
+                    }
                 }
                 if (problem.isPresent()) {
                     problem = Optional.of(a.name() + " " + a.version() + ": " + problem.get());
@@ -395,6 +429,100 @@ final class UpdateJob {
             throw new Stop(Phase.Failed, "refused to write " + n + ": outside the agent's folder " + base);
         }
         return n;
+    }
+
+    private static long usable(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Deletes a folder of the agent's with everything in it; what cannot be deleted stays for the next prune. */
+    static void deleteTree(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(UpdateJob::deleteQuietly);
+        } catch (IOException e) {
+            // left for the next prune
+        }
+    }
+
+    /**
+     * Keeps the agent's folder small: after an update that installed something, the unpacked
+     * versions of each feature other than the one now installed and the one before it (the
+     * rollback target) are forgotten by the container and deleted; the downloaded KARs of the
+     * command are deleted after every end (the unpacked folder is what a rollback uses). After a
+     * failure, only the folders this update unpacked go (never an earlier version's, which may be
+     * the rollback target of the installed one).
+     */
+    private void prune(Command c, Phase phase, Map<String, String> previous, List<Path> unpacked) {
+        if (phase != Phase.Succeeded) {
+            for (Art a : c.artifacts()) {
+                deleteQuietly(settings.dir().resolve("downloads").resolve(a.sha256() + ".kar"));
+            }
+            for (Path d : unpacked) {
+                try {
+                    features.forget(repositoriesIn(d));
+                    deleteTree(d);
+                } catch (Exception e) {
+                    // kept: a repository the container still uses must keep its files
+                }
+            }
+            return;
+        }
+        for (Art a : c.artifacts()) {
+            deleteQuietly(settings.dir().resolve("downloads").resolve(a.sha256() + ".kar"));
+            Set<String> keep = new HashSet<>();
+            keep.add(previous.getOrDefault(a.name(), ""));
+            try {
+                features.installedVersion(a.name()).ifPresent(keep::add);
+            } catch (Exception e) {
+                continue; // not knowing what runs, delete nothing
+            }
+            keep.add(a.version());
+            Path repo = settings.dir().resolve("repo");
+            if (!Files.isDirectory(repo)) {
+                continue;
+            }
+            try (var dirs = Files.newDirectoryStream(repo, a.name() + "-*")) {
+                for (Path d : dirs) {
+                    String rest = d.getFileName().toString().substring(a.name().length() + 1);
+                    int cut = rest.lastIndexOf('-');
+                    String version = cut < 0 ? "" : rest.substring(0, cut);
+                    // Another feature whose name starts with this one's: its rest is no version.
+                    if (!isVersion(version) || keep.contains(version)) {
+                        continue;
+                    }
+                    try {
+                        features.forget(repositoriesIn(d));
+                        deleteTree(d);
+                    } catch (Exception e) {
+                        // kept: a repository the container still uses must keep its files
+                    }
+                }
+            } catch (IOException e) {
+                // nothing pruned this time
+            }
+        }
+    }
+
+    private static boolean isVersion(String v) {
+        try {
+            ArtifactNames.requireVersion(v);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static List<URI> repositoriesIn(Path d) throws IOException {
+        try (var files = Files.walk(d)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".outpost.xml")).map(Path::toUri).toList();
+        }
     }
 
     private static void deleteQuietly(Path p) {

@@ -22,12 +22,17 @@ final class RangeServer implements AutoCloseable {
     /** Ignores Range and sends everything with 200. */
     volatile boolean noRanges;
     final AtomicInteger requests = new AtomicInteger();
+    /** Runs before the second request is answered, once: lets a test change the world mid-download. */
+    volatile Runnable beforeSecondRequest;
     private final HttpServer server;
 
     RangeServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", ex -> {
-            requests.incrementAndGet();
+            Runnable hook = beforeSecondRequest;
+            if (requests.incrementAndGet() == 2 && hook != null) {
+                hook.run();
+            }
             byte[] f = files.get(ex.getRequestURI().getPath());
             if (f == null) {
                 byte[] msg = "no such artifact".getBytes();

@@ -85,6 +85,24 @@ class UpdateJobTest {
         public Optional<String> unhealthy(String name, String version) {
             return unhealthy.contains(name + "/" + version) ? Optional.of("component hello.Greeter has unsatisfied references: clock") : Optional.empty();
         }
+
+        /** What the feature's own checks answer, one verdict per run (the last one repeats). */
+        final Map<String, List<Checks>> checks = new HashMap<>();
+        final List<URI> forgotten = new ArrayList<>();
+
+        @Override
+        public Checks runChecks(String name, Duration timeout) {
+            List<Checks> answers = checks.getOrDefault(name, List.of());
+            if (answers.isEmpty()) {
+                return Checks.passed();
+            }
+            return answers.size() == 1 ? answers.get(0) : answers.remove(0);
+        }
+
+        @Override
+        public void forget(List<URI> repositories) {
+            forgotten.addAll(repositories);
+        }
     }
 
     static final class InMemoryJournal implements Journal {
@@ -264,6 +282,63 @@ class UpdateJobTest {
         features.unhealthy.add("hello/1.0.0");
         assertEquals(Phase.RolledBack, job().run(command(false, publish("hello", "1.0.0", Kars.feature("hello", "1.0.0"), publisher))).phase());
         assertFalse(features.installed.containsKey("hello"));
+    }
+
+    @Test
+    void aFailingHealthCheckOfTheFeatureRollsBackAtOnceWithTheChecksMessage() throws Exception {
+        features.installed.put("hello", "1.0.0");
+        features.checks.put("hello", new ArrayList<>(List.of(new Features.Checks(Features.Verdict.FAILED,
+                "health check 'hello greets' is CRITICAL: greeting table is empty"))));
+        long t = System.nanoTime();
+        OtaRecord r = job().run(command(false, publish("hello", "1.1.0", Kars.feature("hello", "1.1.0"), publisher)));
+        assertEquals(Phase.RolledBack, r.phase());
+        assertTrue(r.reason().startsWith("hello 1.1.0: health check 'hello greets' is CRITICAL: greeting table is empty; previous versions restored (hello=1.0.0)"),
+                r.reason());
+        assertTrue(System.nanoTime() - t < Duration.ofMillis(600).toNanos(), "a CRITICAL check does not wait for the health timeout");
+        assertEquals("1.0.0", features.installed.get("hello"));
+    }
+
+    @Test
+    void aTemporarilyUnavailableCheckIsAskedAgainUntilItPasses() throws Exception {
+        features.checks.put("hello", new ArrayList<>(List.of(new Features.Checks(Features.Verdict.RETRY, "warming up"), Features.Checks.passed())));
+        assertEquals(Phase.Succeeded, job().run(command(false, publish("hello", "1.0.0", Kars.feature("hello", "1.0.0"), publisher))).phase());
+    }
+
+    @Test
+    void aCheckThatStaysUnavailableRollsBackAtTheHealthTimeoutWithItsMessage() throws Exception {
+        features.checks.put("hello", new ArrayList<>(List.of(new Features.Checks(Features.Verdict.RETRY, "health check 'db' did not answer in 600 ms"))));
+        OtaRecord r = job().run(command(false, publish("hello", "1.0.0", Kars.feature("hello", "1.0.0"), publisher)));
+        assertEquals(Phase.RolledBack, r.phase());
+        assertTrue(r.reason().contains("health check failed after") && r.reason().contains("'db' did not answer"), r.reason());
+        assertFalse(features.installed.containsKey("hello"));
+    }
+
+    @Test
+    void onlyTheInstalledAndThePreviousVersionAreKept() throws Exception {
+        for (String v : List.of("1.0.0", "1.1.0", "1.2.0", "1.3.0")) {
+            assertEquals(Phase.Succeeded, job().run(command(false, publish("hello", v, Kars.feature("hello", v), publisher))).phase());
+        }
+        assertEquals(List.of("hello-1.2.0", "hello-1.3.0"), unpacked(), "current and previous (the rollback target) stay");
+        assertEquals(2, features.forgotten.size(), "the pruned versions' repositories are removed from the container first");
+        assertTrue(features.forgotten.stream().allMatch(u -> u.toString().contains("hello-1.0.0-") || u.toString().contains("hello-1.1.0-")), features.forgotten.toString());
+        assertFalse(Files.list(dir.resolve("ota/downloads")).anyMatch(f -> f.toString().endsWith(".kar")), "downloaded KARs are deleted once unpacked and installed");
+        // A failed update removes only what it unpacked; the rollback target stays.
+        features.unhealthy.add("hello/1.4.0");
+        assertEquals(Phase.RolledBack, job().run(command(false, publish("hello", "1.4.0", Kars.feature("hello", "1.4.0"), publisher))).phase());
+        assertEquals(List.of("hello-1.2.0", "hello-1.3.0"), unpacked());
+        // A refused downgrade to the rollback target does not take the target away.
+        assertEquals(Phase.Failed, job().run(command(false, publish("hello", "1.2.0", Kars.feature("hello", "1.2.0"), publisher))).phase());
+        assertEquals(List.of("hello-1.2.0", "hello-1.3.0"), unpacked());
+        // A feature whose name starts with another's is not touched by the other's pruning.
+        assertEquals(Phase.Succeeded, job().run(command(false, publish("hello-extra", "1.0.0", Kars.feature("hello-extra", "1.0.0"), publisher))).phase());
+        assertEquals(Phase.Succeeded, job().run(command(false, publish("hello", "1.5.0", Kars.feature("hello", "1.5.0"), publisher))).phase());
+        assertEquals(List.of("hello-1.3.0", "hello-1.5.0", "hello-extra-1.0.0"), unpacked());
+    }
+
+    private List<String> unpacked() throws java.io.IOException {
+        try (var l = Files.list(dir.resolve("ota/repo"))) {
+            return l.map(p -> p.getFileName().toString().replaceAll("-[0-9a-f]{12}$", "")).sorted().toList();
+        }
     }
 
     @Test
