@@ -1,6 +1,7 @@
 package io.outpost.devapiserver;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -28,6 +30,7 @@ final class Codec {
     static final int MAX_DEPTH = 200;
 
     private final ObjectMapper json;
+    private final ObjectWriter asciiJson;
     private final ObjectReader strictJson;
     private final ObjectReader lenientJson;
     private final ObjectReader yaml;
@@ -48,6 +51,7 @@ final class Codec {
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         lenientJson = json.reader();
+        asciiJson = json.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII);
         strictJson = json.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
         LoaderOptions loader = new LoaderOptions();
@@ -98,6 +102,21 @@ final class Codec {
     byte[] write(JsonNode node) {
         try {
             return json.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One watch event as JSON in plain ASCII (anything else as a {@code \\u} escape, which is
+     * the same JSON). fabric8's HTTP watch (7.4) decodes each received buffer on its own and
+     * reads the decoder's whole backing array, so a multi-byte character in an event arrives as
+     * NUL characters and stops the informer for good; the WebSocket watch it uses against a real
+     * API server has no such problem, but this server cannot speak WebSocket (see WatchStreamer).
+     */
+    byte[] writeAscii(JsonNode node) {
+        try {
+            return asciiJson.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

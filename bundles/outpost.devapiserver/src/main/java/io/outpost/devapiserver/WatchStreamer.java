@@ -182,7 +182,7 @@ final class WatchStreamer {
                         event.set("object", object);
                 }
             }
-            out.write(codec.write(event));
+            out.write(codec.writeAscii(event));
             out.write('\n');
         }
 
@@ -190,7 +190,7 @@ final class WatchStreamer {
             ObjectNode event = NODES.objectNode();
             event.put("type", "ERROR");
             event.set("object", status);
-            out.write(codec.write(event));
+            out.write(codec.writeAscii(event));
             out.write('\n');
             out.flush();
         }

@@ -221,6 +221,41 @@ class Fabric8ClientTest {
     }
 
     /**
+     * Text outside ASCII (a status reason with an ellipsis, a device name in Japanese) must reach
+     * watchers intact: a watch event is UTF-8 like the rest of the API.
+     */
+    @Test
+    void watchEventsCarryTextOutsideAscii() throws Exception {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("unicode").endMetadata().build()).create();
+        BlockingQueue<String> values = new LinkedBlockingQueue<>();
+        SharedIndexInformer<ConfigMap> informer = client.configMaps().inNamespace("unicode").inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(ConfigMap cm) {
+                values.add(cm.getData().get("v"));
+            }
+
+            @Override
+            public void onUpdate(ConfigMap oldCm, ConfigMap cm) {
+                values.add(cm.getData().get("v"));
+            }
+
+            @Override
+            public void onDelete(ConfigMap cm, boolean unknownFinalState) {
+            }
+        });
+        try {
+            String text = "did not install: \u2026 \u6e29\u5ea6\u30bb\u30f3\u30b5 \u00e9\u00e8 \ud83d\ude80";
+            client.configMaps().inNamespace("unicode").resource(new ConfigMapBuilder().withNewMetadata().withName("u")
+                    .endMetadata().addToData("v", text).build()).create();
+            assertEquals(text, values.poll(5, TimeUnit.SECONDS));
+            client.configMaps().inNamespace("unicode").withName("u").edit(cm -> new ConfigMapBuilder(cm).addToData("v", text + "!").build());
+            assertEquals(text + "!", values.poll(5, TimeUnit.SECONDS));
+        } finally {
+            informer.close();
+        }
+    }
+
+    /**
      * The cloud's pod informer: {@code spec.nodeName!=} (pods bound to some node). A pod created
      * unbound and bound later must be ADDED to the informer, as on a real server, and one that
      * leaves a field selector must be DELETED.

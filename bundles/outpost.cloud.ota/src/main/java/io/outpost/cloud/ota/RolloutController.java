@@ -604,7 +604,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
     private void writeStatus(GenericKubernetesResource o, State s, String phase, String reason, String message, RolloutPlanner.Counts counts) {
         ObjectNode status = F.objectNode();
         status.put("observedGeneration", o.getMetadata().getGeneration() == null ? 0 : o.getMetadata().getGeneration());
-        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", ascii(message)).put("summary", ascii(summary(s.gateways)));
+        status.put("revision", s.revision).put("phase", phase).put("reason", reason).put("message", printable(message)).put("summary", printable(summary(s.gateways)));
         status.putObject("counts").put("total", counts.total()).put("pending", counts.pending()).put("inProgress", counts.inProgress())
                 .put("succeeded", counts.succeeded()).put("failed", counts.failed()).put("rolledBack", counts.rolledBack());
         ArrayNode gws = status.putArray("gateways");
@@ -693,7 +693,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
                     .withNewMetadata().withName(o.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(ns).endMetadata()
                     .withNewInvolvedObject().withApiVersion("outpost.io/v1alpha1").withKind("GatewayRollout").withName(o.getMetadata().getName())
                     .withNamespace(ns).withUid(o.getMetadata().getUid()).endInvolvedObject()
-                    .withType(type).withReason(reason).withMessage(ascii(message.length() > 1000 ? message.substring(0, 1000) : message))
+                    .withType(type).withReason(reason).withMessage(printable(message.length() > 1000 ? message.substring(0, 1000) : message))
                     .withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
                     .withNewSource().withComponent("outpost-rollout-controller").endSource().build()).create();
         } catch (RuntimeException e) {
@@ -746,7 +746,7 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
         // Only what the controller reads, bounded, goes on: a report is never stored as sent.
         ObjectNode report = F.objectNode().put("rollout", key).put("uid", truncate(c.path("uid").asText(""), 64))
                 .put("revision", truncate(c.path("revision").asText(""), 64)).put("phase", c.path("phase").asText())
-                .put("reason", ascii(truncate(c.path("reason").asText(""), 512))).put("versions", truncate(c.path("versions").asText(""), 256));
+                .put("reason", printable(truncate(c.path("reason").asText(""), 512))).put("versions", truncate(c.path("versions").asText(""), 256));
         ObjectNode millis = report.putObject("millis");
         c.path("millis").fields().forEachRemaining(e -> {
             if (millis.size() < 8 && e.getKey().matches("[a-zA-Z]{1,20}")) {
@@ -817,19 +817,15 @@ public class RolloutController implements NodeSessionListener, MessageHandler {
     }
 
     /**
-     * Status and Events carry only printable ASCII: reasons come from gateways, and a multi-byte
-     * character split between two chunks of a watch stream made fabric8's informer stop for good
-     * (seen against the development API server: "special characters are not allowed").
+     * Status and Events carry no control characters: reasons come from gateways and end up in
+     * one-line columns ({@code kubectl get gwro}) and terminals. Text outside ASCII is kept (the
+     * development API server escapes it in watch streams, see its Codec.writeAscii).
      */
-    static String ascii(String s) {
+    static String printable(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\u2026') {
-                b.append("...");
-            } else {
-                b.append(c >= 0x20 && c < 0x7f ? c : '?');
-            }
+            b.append(Character.isISOControl(c) ? '?' : c);
         }
         return b.toString();
     }

@@ -27,7 +27,7 @@ class RolloutSummaryTest {
 
     @Test
     void statusTextIsPrintableAscii() {
-        assertEquals("cut... caf? ?line", RolloutController.ascii("cut\u2026 caf\u00e9 \nline"));
+        assertEquals("cut\u2026 caf\u00e9 ?line", RolloutController.printable("cut\u2026 caf\u00e9 \nline"));
     }
 
     @Test
