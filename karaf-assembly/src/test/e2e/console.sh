@@ -121,6 +121,8 @@ PY2
   "$OUT" shell gateway "feature:repo-add mvn:io.outpost.examples/ota-hello/$1/xml/features" 2>&1
 }
 to_system 1.2.0 >/dev/null
+# a setting of ota-hello's component: the update must keep it
+"$OUT" shell gateway "config:property-set -p io.outpost.examples.otahello.Greeter note kept-over-update" >/dev/null 2>&1
 check "ota-hello 1.2.0 is in the gateway's system/ repository, not installed" bash -c "'$OUT' shell gateway 'feature:list' 2>&1 | grep ota-hello | grep 1.2.0 | grep -q Uninstalled"
 
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
@@ -201,6 +203,7 @@ check "the browser's update replaced ota-hello 1.1.0 by 1.2.0 (feature:list -i)"
   "fl=\"\$('$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello)\"; echo \"\$fl\" | grep -q 1.2.0 && ! echo \"\$fl\" | grep -q 1.1.0"
 check "one ota-hello bundle runs after the update, version 1.2.0, Active" bash -c \
   "bl=\"\$('$OUT' shell gateway 'bundle:list -s -t 0' 2>&1 | grep ota-hello)\"; [ \"\$(echo \"\$bl\" | wc -l)\" = 1 ] && echo \"\$bl\" | grep 1.2.0 | grep -q Active"
+check "ota-hello's configuration survived the update (config:list)" bash -c "'$OUT' shell gateway 'config:list \"(service.pid=io.outpost.examples.otahello.Greeter)\"' 2>&1 | grep -q kept-over-update"
 check "ota-hello 1.2.0 started (gateway log)" grep -q "ota-hello 1.2.0 started" "$OUTPOST_HOME/gateway/data/log/karaf.log"
 # a refused update: 1.3.0 does not resolve (it imports a package nothing exports)
 to_system 1.3.0 --unresolvable >/dev/null
