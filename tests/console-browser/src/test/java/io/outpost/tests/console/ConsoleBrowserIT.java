@@ -319,6 +319,7 @@ class ConsoleBrowserIT {
         WebElement update = visible("feature-update-ota-hello");
         assertEquals("Update to 1.2.0", update.getText());
         assertTrue(browser.findElement(By.cssSelector("tr[data-feature='ota-hello'][data-version='1.1.0']")).getText().contains("installed"));
+        shot("bundles-update");
         update.click();
         new WebDriverWait(browser, Duration.ofSeconds(120)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("features-message"),
                 "ota-hello updated to 1.2.0"));
@@ -327,7 +328,6 @@ class ConsoleBrowserIT {
         assertTrue(browser.findElements(By.id("feature-update-ota-hello")).isEmpty(), "nothing newer is offered any more");
         String old = browser.findElement(By.cssSelector("tr[data-feature='ota-hello'][data-version='1.1.0']")).getText();
         assertTrue(old.contains("available") && !old.contains("installed"), "the old version was replaced, not kept: " + old);
-        shot("bundles-update");
     }
 
     @Test
