@@ -103,6 +103,28 @@ wait_for 90 "GatewayRollout console-hello-v1 reaches Succeeded" bash -c "[ \"\$(
 # the browser test applies this one with kubectl while the OTA page is open
 rollout_yaml console-hello-v2 1.1.0 >"$OUTPOST_HOME/rollout-v2.yaml"
 
+# The Bundles & features page updates an installed feature to a newer version from the gateway's
+# own repositories: ota-hello 1.2.0 goes into the gateway's system/ (as a newer distribution would
+# carry it) and its features repository is registered; the browser updates 1.1.0 (from the OTA
+# rollout above) to it. to_system <version> [--unresolvable]
+to_system() {
+  "$ROOT/examples/ota-hello/kar.sh" "$1" "$OUTPOST_HOME/kars/ota-hello-$1-local.kar" ${2:-} >/dev/null
+  python3 - "$OUTPOST_HOME/kars/ota-hello-$1-local.kar" "$OUTPOST_HOME/gateway/system" <<'PY2'
+import os, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in z.namelist():
+    if n.startswith("repository/") and not n.endswith("/"):
+        out = os.path.join(sys.argv[2], n[len("repository/"):])
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        open(out, "wb").write(z.read(n))
+PY2
+  "$OUT" shell gateway "feature:repo-add mvn:io.outpost.examples/ota-hello/$1/xml/features" 2>&1
+}
+to_system 1.2.0 >/dev/null
+# a setting of ota-hello's component: the update must keep it
+"$OUT" shell gateway "config:property-set -p io.outpost.examples.otahello.Greeter note kept-over-update" >/dev/null 2>&1
+check "ota-hello 1.2.0 is in the gateway's system/ repository, not installed" bash -c "'$OUT' shell gateway 'feature:list' 2>&1 | grep ota-hello | grep 1.2.0 | grep -q Uninstalled"
+
 echo "== in chromium (Selenium WebDriver, tests/console-browser)"
 NEWPW="console-e2e-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 rm -rf "$ROOT/tests/console-browser/target/failsafe-reports"
@@ -128,9 +150,9 @@ done <<<"$results"
 
 
 # Tab completion needs an interactive session: ssh with a terminal (a pty), as a user types.
-# Prints what the terminal showed after the typed text and a tab.
+# Prints what the terminal showed after the typed text and a tab. complete_over_ssh <typed> [ssh port]
 complete_over_ssh() {
-  python3 - "$OUTPOST_GATEWAY_SSH_PORT" "$OUTPOST_HOME/ssh/id_rsa" "$1" <<'PY'
+  python3 - "${2:-$OUTPOST_GATEWAY_SSH_PORT}" "$OUTPOST_HOME/ssh/id_rsa" "$1" <<'PY'
 import os, pty, select, sys, time
 port, key, typed = sys.argv[1:4]
 pid, fd = pty.fork()
@@ -176,17 +198,41 @@ check "SSH no longer accepts the generated password" old_pw_refused
 check "the setting changed in the browser is in etc/io.outpost.edge.node.cfg" grep -Eq '^statusUpdateSeconds *= *I?"?7"?' "$OUTPOST_HOME/gateway/etc/io.outpost.edge.node.cfg"
 check "the feature installed in the browser is installed (feature:list -i)" contains "$("$OUT" shell gateway "feature:list -i" 2>&1)" "instance"
 check "the pod manager installed in the browser runs the pod (outpost:pods over SSH)" bash -c "'$OUT' shell gateway outpost:pods | grep ticker | grep -q Running"
-check "the rollout the browser applied installed ota-hello 1.1.0 (feature:list -i)" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0'"
+check "the rollout the browser applied installed ota-hello 1.1.0 (outpost:ota)" bash -c "'$OUT' shell gateway outpost:ota 2>&1 | grep console-hello-v2 | grep -q Succeeded"
+check "the browser's update replaced ota-hello 1.1.0 by 1.2.0 (feature:list -i)" bash -c \
+  "fl=\"\$('$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello)\"; echo \"\$fl\" | grep -q 1.2.0 && ! echo \"\$fl\" | grep -q 1.1.0"
+check "one ota-hello bundle runs after the update, version 1.2.0, Active" bash -c \
+  "bl=\"\$('$OUT' shell gateway 'bundle:list -s -t 0' 2>&1 | grep ota-hello)\"; [ \"\$(echo \"\$bl\" | wc -l)\" = 1 ] && echo \"\$bl\" | grep 1.2.0 | grep -q Active"
+check "ota-hello's configuration survived the update (config:list)" bash -c "'$OUT' shell gateway 'config:list \"(service.pid=io.outpost.examples.otahello.Greeter)\"' 2>&1 | grep -q kept-over-update"
+check "ota-hello 1.2.0 started (gateway log)" grep -q "ota-hello 1.2.0 started" "$OUTPOST_HOME/gateway/data/log/karaf.log"
+# a refused update: 1.3.0 does not resolve (it imports a package nothing exports)
+to_system 1.3.0 --unresolvable >/dev/null
+J2="$OUTPOST_HOME/cookies2"
+csrf="$(C -c "$J2" -X POST "$URL/api/login" -d "{\"username\":\"karaf\",\"password\":\"$NEWPW\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrfToken"])')"
+check "GET /api/features offers the update to 1.3.0 for the installed ota-hello 1.2.0" bash -c \
+  "curl -sk -b '$J2' '$URL/api/features' | python3 -c 'import json,sys; f=[x for x in json.load(sys.stdin) if x[\"name\"]==\"ota-hello\" and x[\"installed\"]]; sys.exit(not (len(f)==1 and f[0][\"version\"]==\"1.2.0\" and f[0].get(\"update\")==\"1.3.0\"))'"
+check "an update without the CSRF token is refused (403)" test "$(curl -sk -b "$J2" -o /dev/null -w '%{http_code}' -X POST "$URL/api/features/ota-hello/update" -d '{}')" = 403
+refused="$(curl -sk -b "$J2" -H "X-CSRF-Token: $csrf" -w ' HTTP %{http_code}' -X POST "$URL/api/features/ota-hello/update" -d '{}')"
+check "the unresolvable update is refused with 409" contains "$refused" "HTTP 409"
+check "the refusal names the versions" contains "$refused" "updating ota-hello from 1.2.0 to 1.3.0 failed"
+check "the refusal carries Karaf's reason (the package nothing exports)" contains "$refused" "io.outpost.examples.nowhere"
+check "the refusal says the old version is still installed" contains "$refused" "installed now: ota-hello 1.2.0"
+check "after the refused update ota-hello 1.2.0 still runs (bundle:list)" bash -c "'$OUT' shell gateway 'bundle:list -s -t 0' 2>&1 | grep ota-hello | grep 1.2.0 | grep -q Active"
 check "outpost:ota over SSH shows both updates the OTA page showed" bash -c "[ \"\$('$OUT' shell gateway outpost:ota 2>&1 | grep -c 'Succeeded')\" -ge 2 ]"
 tw_completion="$(complete_over_ssh 'outpost:twin default/thermo')"
 check "tab completes a device name in an SSH session (outpost:twin default/thermo → thermometer-1)" contains "$tw_completion" "thermometer-1"
 logs_completion="$(complete_over_ssh 'outpost:logs default/tic')"
 check "tab completes a pod name in an SSH session (outpost:logs default/tic → ticker)" contains "$logs_completion" "ticker"
+tok="$(CL "outpost:token --ttl 10m -d console-e2e create" | sed -n 's/^id \([^,]*\),.*/\1/p' | head -1)"
+check "outpost:token create on the cloud prints the new token's id" test -n "$tok"
+tok_completion="$(complete_over_ssh "outpost:token revoke ${tok:0:6}" "$OUTPOST_CLOUD_SSH_PORT")"
+check "tab completes a token id in an SSH session on the cloud (outpost:token revoke ${tok:0:6} → $tok)" contains "$tok_completion" "${tok:-<no token id>}"
+check "the completed id revokes the token" contains "$(CL "outpost:token revoke $tok")" "revoked $tok"
 check "outpost:ota --limit 0 over SSH says what is allowed" contains "$("$OUT" shell gateway 'outpost:ota --limit 0' 2>&1)" "--limit must be from 1 to 1000"
 check "outpost:ota on the cloud says it runs on a gateway" contains "$("$OUT" shell cloud outpost:ota 2>&1)" "runs on a gateway with the OTA agent"
 check "outpost:twin set without a value prints its usage" contains "$("$OUT" shell gateway 'outpost:twin thermometer-1 set setpoint' 2>&1)" "usage: outpost:twin <device> set <property> <value>"
 check "the desired value set in the browser is the twin's (outpost:twin)" contains "$("$OUT" shell gateway outpost:twin default/thermometer-1 2>&1)" "24.5"
-for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features logs devices \
+for s in login change-password status status-phone configuration configuration-invalid configuration-form bundles-features bundles-update logs devices \
     devices-invalid pods-not-installed pods pods-phone pod-logs ota ota-phone; do
   check "screenshot docs/screenshots/$s.png was written" test -s "$ROOT/docs/screenshots/$s.png"
 done

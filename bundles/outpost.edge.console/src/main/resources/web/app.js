@@ -229,8 +229,21 @@ function bundlesPage() {
         fmsg.textContent = r.ok ? f.name + (f.installed ? ' uninstalled' : ' installed') : (r.data.error || 'failed');
         await load();
       });
-      return el('tr', { 'data-feature': f.name }, el('td', {}, f.name, el('div', { class: 'help' }, f.description)), el('td', { class: 'optional' }, f.version),
-        el('td', { class: f.installed ? 'ok' : 'muted' }, f.installed ? 'installed' : (f.offline ? 'available' : 'not in repository')), el('td', {}, f.offline || f.installed ? b : ''));
+      let u = '';
+      if (f.installed && f.update) {
+        u = el('button', { class: 'small', id: 'feature-update-' + f.name, type: 'button' }, 'Update to ' + f.update);
+        u.addEventListener('click', async () => {
+          u.disabled = true; b.disabled = true; fmsg.className = 'message muted'; fmsg.textContent = 'Updating ' + f.name + ' ' + f.version + ' to ' + f.update + '…';
+          const r = await api('POST', '/api/features/' + encodeURIComponent(f.name) + '/update', { version: f.update });
+          fmsg.className = 'message ' + (r.ok ? 'ok' : 'error');
+          fmsg.textContent = r.ok ? f.name + ' updated to ' + r.data.version : (r.data.error || 'failed');
+          await load();
+        });
+      }
+      return el('tr', { 'data-feature': f.name, 'data-version': f.version }, el('td', {}, f.name, el('div', { class: 'help' }, f.description)), el('td', { class: 'optional' }, f.version),
+        el('td', { class: f.installed ? 'ok' : 'muted' }, f.installed ? 'installed' : (f.offline ? 'available' : 'not in repository'),
+          f.installed && f.update ? el('div', { class: 'help', id: 'feature-newer-' + f.name }, f.update + ' available') : ''),
+        el('td', { class: 'actions' }, f.offline || f.installed ? b : '', u));
     }));
   };
   const drawBundles = () => {

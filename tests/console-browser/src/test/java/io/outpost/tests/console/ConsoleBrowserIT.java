@@ -311,6 +311,27 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(11)
+    void anInstalledFeatureIsUpdatedToTheNewerVersionInTheGatewaysRepository() throws Exception {
+        // ota-hello 1.1.0 came with the rollout above; console.sh put 1.2.0 into the gateway's system/
+        visible("nav-bundles").click();
+        type("feature-filter", "ota-hello");
+        textIn("feature-newer-ota-hello", "1.2.0 available");
+        WebElement update = visible("feature-update-ota-hello");
+        assertEquals("Update to 1.2.0", update.getText());
+        assertTrue(browser.findElement(By.cssSelector("tr[data-feature='ota-hello'][data-version='1.1.0']")).getText().contains("installed"));
+        shot("bundles-update");
+        update.click();
+        new WebDriverWait(browser, Duration.ofSeconds(120)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("features-message"),
+                "ota-hello updated to 1.2.0"));
+        By updated = By.cssSelector("tr[data-feature='ota-hello'][data-version='1.2.0']");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(updated, "installed"));
+        assertTrue(browser.findElements(By.id("feature-update-ota-hello")).isEmpty(), "nothing newer is offered any more");
+        String old = browser.findElement(By.cssSelector("tr[data-feature='ota-hello'][data-version='1.1.0']")).getText();
+        assertTrue(old.contains("available") && !old.contains("installed"), "the old version was replaced, not kept: " + old);
+    }
+
+    @Test
+    @Order(12)
     void loggingOutEndsTheSession() {
         visible("logout").click();
         visible("login-form");

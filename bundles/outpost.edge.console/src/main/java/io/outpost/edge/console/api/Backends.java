@@ -40,6 +40,17 @@ public final class Backends {
         void install(String name, String version) throws ApiException;
 
         void uninstall(String name, String version) throws ApiException;
+
+        /**
+         * Replaces the installed version of a feature by a newer one from the gateway's
+         * repositories, in one resolution (Karaf's upgrade option).
+         *
+         * @param version the version wanted, or empty for the newest one available offline
+         * @return the version installed now
+         * @throws ApiException 409 with Karaf's reason when it is refused or fails (the old version
+         *     stays), when the feature is not installed or nothing newer is available; 404 unknown
+         */
+        String update(String name, String version) throws ApiException;
     }
 
     /** Configurable components: Metatype definitions and ConfigAdmin values. */

@@ -53,7 +53,7 @@ public final class ConsoleApi {
     public static final String CSRF_HEADER = "X-CSRF-Token";
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleApi.class);
     private static final Pattern BUNDLE_OP = Pattern.compile("/api/bundles/([0-9]{1,18})/(start|stop)");
-    private static final Pattern FEATURE_OP = Pattern.compile("/api/features/([A-Za-z0-9_.\\-]{1,200})/(install|uninstall)");
+    private static final Pattern FEATURE_OP = Pattern.compile("/api/features/([A-Za-z0-9_.\\-]{1,200})/(install|uninstall|update)");
     private static final Pattern CONFIG_PID = Pattern.compile("/api/config/([A-Za-z0-9_.\\-~]{1,300})");
     private static final Pattern SNAPSHOT = Pattern.compile("/api/snapshots/([0-9TZ\\-]{1,40})(/rollback)?");
     private static final String NAME = "([A-Za-z0-9][A-Za-z0-9_.\\-]{0,252})";
@@ -168,6 +168,10 @@ public final class ConsoleApi {
             JsonNode body = r.body().length == 0 ? json.createObjectNode() : body(r);
             String version = body.path("version").asText("");
             LOG.info("console: {} {} feature {}", s.username(), fm.group(2), fm.group(1));
+            if (fm.group(2).equals("update")) {
+                String now = d.features().update(fm.group(1), version);
+                return ok(json.createObjectNode().put("name", fm.group(1)).put("done", "update").put("version", now));
+            }
             if (fm.group(2).equals("install")) {
                 d.features().install(fm.group(1), version);
             } else {

@@ -113,6 +113,12 @@ class ConsoleApiTest {
             public void uninstall(String n, String v) throws ApiException {
                 list();
             }
+
+            @Override
+            public String update(String n, String v) throws ApiException {
+                list();
+                return v;
+            }
         };
         api = new ConsoleApi(new ConsoleApi.Deps(new SessionStore(clock, Duration.ofMinutes(15), 10),
                 new LoginThrottle(clock, 3, Duration.ofMinutes(5)), new PasswordRecords(dir.resolve("pw.properties")), () -> auth,
@@ -317,6 +323,7 @@ class ConsoleApiTest {
         assertTrue(body(none).get("error").asText().contains("CSRF token"));
         assertEquals(403, call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), "forged", change).status());
         assertEquals(403, call("POST", "/api/logout", l.cookie(), null, null).status());
+        assertEquals(403, call("POST", "/api/features/ota-hello/update", l.cookie(), null, "{}").status());
         assertFalse(configs.containsKey("io.outpost.edge.node"), "nothing changed");
         assertEquals(200, call("PUT", "/api/config/io.outpost.edge.node", l.cookie(), l.csrf(), change).status());
         assertEquals(20, configs.get("io.outpost.edge.node").get("statusUpdateSeconds"));
@@ -401,6 +408,9 @@ class ConsoleApiTest {
         assertEquals(503, r.status());
         assertEquals("Karaf's features service is not available: is the 'feature' feature running?", body(r).get("error").asText());
         assertEquals("application/json", r.contentType());
+        HttpResponse u = call("POST", "/api/features/ota-hello/update", l.cookie(), l.csrf(), "{}");
+        assertEquals(503, u.status(), "an update with the CSRF token reaches the features backend");
+        assertEquals("Karaf's features service is not available: is the 'feature' feature running?", body(u).get("error").asText());
     }
 
     @Test
