@@ -450,6 +450,9 @@ public final class Tunnel implements AutoCloseable {
         private final String node;
         private final Promise<Channel> promise;
 
+        /** Whether the connection was made: a connect that failed is the connect listener's to report (as Unreachable). */
+        private boolean connected;
+
         ClientReady(SslHandler tls, String node, Promise<Channel> promise) {
             this.tls = tls;
             this.node = node;
@@ -457,11 +460,20 @@ public final class Tunnel implements AutoCloseable {
         }
 
         @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            connected = true;
+            ctx.fireChannelActive();
+        }
+
+        @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
+            connected = ch.isActive();
             tls.handshakeFuture().addListener(f -> {
                 if (!f.isSuccess()) {
-                    fail(ch, "TLS with " + node + " failed: " + f.cause().getMessage());
+                    if (connected) {
+                        fail(ch, "TLS with " + node + " failed: " + f.cause().getMessage());
+                    }
                     return;
                 }
                 String peer = TunnelTls.peerNode(tls.engine().getSession());
@@ -499,6 +511,8 @@ public final class Tunnel implements AutoCloseable {
         private final String node;
         private final Promise<Channel> promise;
 
+        private boolean connected;
+
         RelayCall(SslHandler tls, String node, Promise<Channel> promise) {
             this.tls = tls;
             this.node = node;
@@ -506,11 +520,19 @@ public final class Tunnel implements AutoCloseable {
         }
 
         @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            connected = true;
+            ctx.fireChannelActive();
+        }
+
+        @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
             tls.handshakeFuture().addListener(f -> {
                 if (!f.isSuccess()) {
-                    fail(ch, "TLS with the relay failed: " + f.cause().getMessage());
+                    if (connected) {
+                        fail(ch, "TLS with the relay failed: " + f.cause().getMessage());
+                    }
                     return;
                 }
                 String peer = TunnelTls.peerNode(tls.engine().getSession());
