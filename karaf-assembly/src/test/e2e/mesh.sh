@@ -146,6 +146,11 @@ wait_for 20 "in C, GET http://$BIP/ answers: C has no route to B, so through the
 check "C still has no route to B's tunnel (so the answer came through the relay)" bash -c \
   "! ip netns exec $NSC bash -c 'exec 3<>/dev/tcp/10.231.0.2/61006' 2>/dev/null"
 
+echo "== a Service without a selector: the user's EndpointSlice names B's stand-in pod"
+printf 'apiVersion: v1\nkind: Service\nmetadata: {name: legacy, namespace: default}\nspec:\n  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: legacy-1, namespace: default, labels: {kubernetes.io/service-name: legacy}}\naddressType: IPv4\nports: [{name: http, port: 8080, protocol: TCP}]\nendpoints: [{addresses: [10.231.0.2], nodeName: e2e-mesh-b}]\n' \
+  | K apply --validate=false -f - >/dev/null
+wait_for 30 "from the client pod, GET http://legacy/ (no selector; the user's EndpointSlice) answers from B" bash -c "GET legacy | grep -q 'hello from web-b'"
+
 echo "== gateway B goes offline: its endpoint goes within seconds"
 env $(gwenv b) "$OUT" stop gateway >/dev/null 2>&1
 T0=$(date +%s)

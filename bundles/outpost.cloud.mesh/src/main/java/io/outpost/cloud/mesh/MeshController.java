@@ -35,7 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mesh's cloud half: informers on Services, Pods and Nodes; on every change (debounced by
+ * The mesh's cloud half: informers on Services, Pods and Nodes (and EndpointSlices and Endpoints,
+ * for Services without a selector); on every change (debounced by
  * {@link #DEBOUNCE_MILLIS}) it computes, per connected gateway, the Services and derived
  * EndpointSlices relevant to it ({@link MeshSync}) and sends the difference to what it sent before
  * as {@code insert|update|delete <ns>/service/<name>} and {@code <ns>/endpointslice/<name>}. A
@@ -75,7 +76,10 @@ public class MeshController implements NodeSessionListener, MessageHandler {
         informers.add(kube.services().inAnyNamespace().inform(new Changed<>(), 0));
         informers.add(kube.pods().inAnyNamespace().inform(new Changed<>(), 0));
         informers.add(kube.nodes().inform(new Changed<>(), 0));
-        LOG.info("mesh: watching Services, Pods and Nodes for the gateways' meshes");
+        // Endpoints of Services without a selector are the user's, as in Kubernetes.
+        informers.add(kube.discovery().v1().endpointSlices().inAnyNamespace().inform(new Changed<>(), 0));
+        informers.add(kube.endpoints().inAnyNamespace().inform(new Changed<>(), 0));
+        LOG.info("mesh: watching Services, Pods, Nodes, EndpointSlices and Endpoints for the gateways' meshes");
     }
 
     @Deactivate
@@ -149,7 +153,7 @@ public class MeshController implements NodeSessionListener, MessageHandler {
             }
             Set<String> online = new TreeSet<>();
             hub.sessions().forEach(s -> online.add(s.nodeName()));
-            Map<String, ObjectNode> slices = MeshSync.slices(services, pods, nodes, online);
+            Map<String, ObjectNode> slices = MeshSync.slices(services, pods, json(informers.get(3)), json(informers.get(4)), nodes, online);
             sent.keySet().retainAll(online);
             for (String node : online) {
                 Map<String, JsonNode> want = MeshSync.forNode(node, services, pods, nodes, slices);

@@ -39,12 +39,31 @@ public final class MeshSync {
     /** A derived slice per Service with a selector, keyed {@code <ns>/<name>}. */
     public static Map<String, ObjectNode> slices(Collection<JsonNode> services, Collection<JsonNode> pods, Map<String, JsonNode> nodes,
             Set<String> onlineEdgeNodes) {
+        return slices(services, pods, java.util.List.of(), java.util.List.of(), nodes, onlineEdgeNodes);
+    }
+
+    /**
+     * One slice per Service, keyed {@code <ns>/<name>}: derived from the pods a Service selects;
+     * for a Service without a selector (endpoints managed by the user, as in Kubernetes) merged from
+     * the cluster's EndpointSlices labelled {@value #SERVICE_NAME_LABEL} with its name, or, when it
+     * has none, from its core/v1 Endpoints of the same name. Either way an endpoint on an edge node
+     * whose gateway is not connected is not ready.
+     */
+    public static Map<String, ObjectNode> slices(Collection<JsonNode> services, Collection<JsonNode> pods, Collection<JsonNode> clusterSlices,
+            Collection<JsonNode> endpoints, Map<String, JsonNode> nodes, Set<String> onlineEdgeNodes) {
         Map<String, ObjectNode> out = new TreeMap<>();
         for (JsonNode svc : services) {
             JsonNode selector = svc.path("spec").path("selector");
             String ns = svc.path("metadata").path("namespace").asText();
             String name = svc.path("metadata").path("name").asText();
-            if (!selector.isObject() || selector.isEmpty() || "ExternalName".equals(svc.path("spec").path("type").asText())) {
+            if ("ExternalName".equals(svc.path("spec").path("type").asText())) {
+                continue;
+            }
+            if (!selector.isObject() || selector.isEmpty()) {
+                ObjectNode user = userSlice(ns, name, clusterSlices, endpoints, nodes, onlineEdgeNodes);
+                if (user != null) {
+                    out.put(ns + "/" + name, user);
+                }
                 continue;
             }
             ObjectNode slice = JSON.createObjectNode();
@@ -97,6 +116,92 @@ public final class MeshSync {
             out.put(ns + "/" + name, slice);
         }
         return out;
+    }
+
+    private static ObjectNode newSlice(String ns, String name) {
+        ObjectNode slice = JSON.createObjectNode();
+        slice.put("apiVersion", "discovery.k8s.io/v1").put("kind", "EndpointSlice").put("addressType", "IPv4");
+        ObjectNode meta = slice.putObject("metadata");
+        meta.put("name", name).put("namespace", ns);
+        meta.putObject("labels").put(SERVICE_NAME_LABEL, name).put(MANAGED_BY_LABEL, MANAGED_BY);
+        return slice;
+    }
+
+    /** A selector-less Service's endpoints as one slice, or null when the user gave none. */
+    private static ObjectNode userSlice(String ns, String name, Collection<JsonNode> clusterSlices, Collection<JsonNode> endpoints,
+            Map<String, JsonNode> nodes, Set<String> online) {
+        ObjectNode slice = newSlice(ns, name);
+        ArrayNode eps = slice.putArray("endpoints");
+        Map<String, ObjectNode> ports = new LinkedHashMap<>();
+        boolean found = false;
+        for (JsonNode s : clusterSlices) {
+            if (!ns.equals(s.path("metadata").path("namespace").asText())
+                    || !name.equals(s.path("metadata").path("labels").path(SERVICE_NAME_LABEL).asText(null))
+                    || MANAGED_BY.equals(s.path("metadata").path("labels").path(MANAGED_BY_LABEL).asText())
+                    || !"IPv4".equals(s.path("addressType").asText("IPv4"))) {
+                continue;
+            }
+            found = true;
+            for (JsonNode e : s.path("endpoints")) {
+                // Kubernetes: a missing ready condition means ready.
+                boolean ready = e.path("conditions").path("ready").asBoolean(true);
+                addEndpoint(eps, e.path("addresses"), e.path("nodeName").asText(""), ready, nodes, online);
+            }
+            for (JsonNode p : s.path("ports")) {
+                ports.putIfAbsent(p.path("name").asText(""), JSON.createObjectNode().put("name", p.path("name").asText(""))
+                        .put("protocol", p.path("protocol").asText("TCP")).put("port", p.path("port").asInt(0)));
+            }
+        }
+        if (!found) {
+            for (JsonNode ep : endpoints) {
+                if (!ns.equals(ep.path("metadata").path("namespace").asText()) || !name.equals(ep.path("metadata").path("name").asText())) {
+                    continue;
+                }
+                found = true;
+                for (JsonNode subset : ep.path("subsets")) {
+                    for (JsonNode a : subset.path("addresses")) {
+                        addEndpoint(eps, JSON.createArrayNode().add(a.path("ip").asText("")), a.path("nodeName").asText(""), true, nodes, online);
+                    }
+                    for (JsonNode a : subset.path("notReadyAddresses")) {
+                        addEndpoint(eps, JSON.createArrayNode().add(a.path("ip").asText("")), a.path("nodeName").asText(""), false, nodes, online);
+                    }
+                    for (JsonNode p : subset.path("ports")) {
+                        ports.putIfAbsent(p.path("name").asText(""), JSON.createObjectNode().put("name", p.path("name").asText(""))
+                                .put("protocol", p.path("protocol").asText("TCP")).put("port", p.path("port").asInt(0)));
+                    }
+                }
+            }
+        }
+        if (!found) {
+            return null;
+        }
+        ports.values().removeIf(p -> p.path("port").asInt() < 1 || p.path("port").asInt() > 65535);
+        slice.putArray("ports").addAll(ports.values());
+        Map<String, String> addresses = new TreeMap<>();
+        for (JsonNode e : eps) {
+            String node = e.path("nodeName").asText("");
+            if (isEdge(nodes.get(node)) && !internalIp(nodes.get(node)).isEmpty()) {
+                addresses.put(node, internalIp(nodes.get(node)));
+            }
+        }
+        if (!addresses.isEmpty()) {
+            ((ObjectNode) slice.path("metadata")).putObject("annotations").put(NODE_ADDRESSES_ANNOTATION, JSON.valueToTree(addresses).toString());
+        }
+        return slice;
+    }
+
+    private static void addEndpoint(ArrayNode eps, JsonNode addresses, String node, boolean ready, Map<String, JsonNode> nodes,
+            Set<String> online) {
+        if (addresses.size() == 0 || addresses.get(0).asText("").isEmpty()) {
+            return;
+        }
+        boolean edge = isEdge(nodes.get(node));
+        ObjectNode ep = eps.addObject();
+        ep.putArray("addresses").add(addresses.get(0).asText());
+        ep.putObject("conditions").put("ready", ready && (!edge || online.contains(node))).put("serving", ready).put("terminating", false);
+        if (!node.isEmpty()) {
+            ep.put("nodeName", node);
+        }
     }
 
     /**

@@ -104,4 +104,41 @@ class MeshSyncTest {
                 new MeshSync.Change("delete", "service/x/gone", b)), Set.copyOf(changes));
         assertTrue(MeshSync.diff(Map.of("service/x/a", a1), Map.of("service/x/a", json("{'v':1}"))).isEmpty(), "equal objects are not resent");
     }
+
+    @Test
+    void aServiceWithoutSelectorUsesTheUsersEndpointSlicesOrElseItsEndpoints() {
+        JsonNode ext = json("{'metadata':{'namespace':'shop','name':'legacy'},'spec':{'clusterIP':'10.96.0.20',"
+                + "'ports':[{'name':'db','protocol':'TCP','port':5432,'targetPort':15432}]}}");
+        JsonNode userSlice = json("{'metadata':{'namespace':'shop','name':'legacy-x','labels':{'kubernetes.io/service-name':'legacy'}},"
+                + "'addressType':'IPv4','ports':[{'name':'db','protocol':'TCP','port':15432}],"
+                + "'endpoints':[{'addresses':['10.88.65.9'],'nodeName':'gw-b'},{'addresses':['192.0.2.50']},"
+                + "{'addresses':['10.88.66.9'],'nodeName':'gw-c','conditions':{'ready':false}}]}");
+        JsonNode otherService = json("{'metadata':{'namespace':'shop','name':'x','labels':{'kubernetes.io/service-name':'other'}},"
+                + "'addressType':'IPv4','endpoints':[{'addresses':['10.1.1.1']}]}");
+        Map<String, ObjectNode> slices = MeshSync.slices(List.of(ext), pods, List.of(userSlice, otherService), List.of(), nodes, Set.of("gw-b"));
+        JsonNode s = slices.get("shop/legacy");
+        assertEquals(3, s.path("endpoints").size(), s.toString());
+        assertEquals(15432, s.path("ports").get(0).path("port").asInt());
+        assertTrue(s.path("endpoints").get(0).path("conditions").path("ready").asBoolean(), "no condition means ready; gw-b is online");
+        assertEquals("gw-b", s.path("endpoints").get(0).path("nodeName").asText());
+        assertTrue(s.path("endpoints").get(1).path("conditions").path("ready").asBoolean(), "an address outside the cluster's nodes");
+        assertFalse(s.path("endpoints").get(2).path("conditions").path("ready").asBoolean());
+        assertTrue(s.path("metadata").path("annotations").path(MeshSync.NODE_ADDRESSES_ANNOTATION).asText().contains("192.0.2.2"));
+        // Offline gateway: its endpoint is not ready for the others.
+        assertFalse(MeshSync.slices(List.of(ext), pods, List.of(userSlice), List.of(), nodes, Set.of()).get("shop/legacy")
+                .path("endpoints").get(0).path("conditions").path("ready").asBoolean());
+
+        // No slice: core/v1 Endpoints of the same name (addresses ready, notReadyAddresses not).
+        JsonNode eps = json("{'metadata':{'namespace':'shop','name':'legacy'},'subsets':[{'addresses':[{'ip':'10.88.64.7','nodeName':'gw-a'}],"
+                + "'notReadyAddresses':[{'ip':'10.88.64.8'}],'ports':[{'name':'db','port':15432,'protocol':'TCP'}]}]}");
+        JsonNode fromEndpoints = MeshSync.slices(List.of(ext), pods, List.of(), List.of(eps), nodes, Set.of("gw-a")).get("shop/legacy");
+        assertEquals(2, fromEndpoints.path("endpoints").size());
+        assertTrue(fromEndpoints.path("endpoints").get(0).path("conditions").path("ready").asBoolean());
+        assertFalse(fromEndpoints.path("endpoints").get(1).path("conditions").path("ready").asBoolean());
+        // Neither: no slice (the gateway refuses connections to it, as for any Service without endpoints).
+        assertEquals(null, MeshSync.slices(List.of(ext), pods, List.of(), List.of(), nodes, Set.of()).get("shop/legacy"));
+        // Sent to the gateways like any Service with edge endpoints.
+        Map<String, JsonNode> forC = MeshSync.forNode("gw-c", List.of(ext), pods, nodes, slices);
+        assertTrue(forC.containsKey("endpointslice/shop/legacy") && forC.containsKey("service/shop/legacy"), forC.keySet().toString());
+    }
 }

@@ -153,6 +153,11 @@ public final class MeshCore implements AutoCloseable {
         return dns.tcpAddress();
     }
 
+    /** @return the tunnel connections open now (one per peer gateway and direction), 0 without a tunnel */
+    public int tunnelConnections() {
+        return tunnel == null ? 0 : tunnel.connections();
+    }
+
     /** @return where the tunnel listens, or null */
     public InetSocketAddress tunnelAddress() {
         return tunnelAddress;

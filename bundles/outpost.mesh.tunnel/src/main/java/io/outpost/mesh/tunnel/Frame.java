@@ -6,27 +6,28 @@ import io.netty.util.ReferenceCounted;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One frame of the tunnel between gateways: {@code type (1 byte) | length (4 bytes, big endian) |
- * payload}. A stream starts with {@link #OPEN} from the dialling side, answered by {@link #OPENED}
- * or {@link #ERROR}; then {@link #DATA} frames carry the bytes (one UDP datagram per frame) both
- * ways until {@link #CLOSE} or the connection ends. The payload is retained by the frame: release
- * it (or pass it on) once used.
+ * One control frame of the relay: {@code type (1 byte) | length (4 bytes, big endian) | payload}.
+ * Only the call set-up uses frames: the caller sends {@link #CONNECT} naming the gateway it wants,
+ * the called gateway answers the relay's call with {@link #ACCEPT} and is told who calls with
+ * {@link #CONNECT}, the caller gets {@link #CONNECTED} (or {@link #ERROR}). After that the relay
+ * passes opaque bytes: the gateways' own TLS session and their HTTP/2 streams. The payload is
+ * retained by the frame: release it (or pass it on) once used.
  */
 public record Frame(int type, ByteBuf payload) implements ReferenceCounted {
-    public static final int OPEN = 1;
-    public static final int OPENED = 2;
+    /** Caller to relay: the node to reach; relay to the called gateway: the node calling. */
+    public static final int CONNECT = 1;
+    /** Relay to caller: the gateway answered; from now on the bytes are the gateways' own. */
+    public static final int CONNECTED = 2;
     public static final int ERROR = 3;
-    public static final int DATA = 4;
-    public static final int CLOSE = 5;
     /** Outpost's relay: the target gateway's answer to the relay's call, carrying the session id. */
     public static final int ACCEPT = 6;
     public static final int HEADER_BYTES = 5;
-    /** Largest payload: a whole UDP datagram fits; a peer sending more is cut off. */
-    public static final int MAX_PAYLOAD = 65536;
+    /** Largest payload of a control frame (a node name, a session id, an error); a peer sending more is cut off. */
+    public static final int MAX_PAYLOAD = 1024;
     static final int MAX_ERROR_BYTES = 1024;
 
-    public static Frame data(ByteBuf b) {
-        return new Frame(DATA, b);
+    public static Frame text(int type, String text) {
+        return new Frame(type, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
     }
 
     public static Frame empty(int type) {
@@ -43,7 +44,7 @@ public record Frame(int type, ByteBuf payload) implements ReferenceCounted {
     }
 
     static boolean known(int type) {
-        return type >= OPEN && type <= ACCEPT;
+        return type == CONNECT || type == CONNECTED || type == ERROR || type == ACCEPT;
     }
 
     @Override

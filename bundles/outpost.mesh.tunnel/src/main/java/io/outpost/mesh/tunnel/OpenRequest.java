@@ -1,13 +1,13 @@
 package io.outpost.mesh.tunnel;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
 
 /**
- * The payload of an {@link Frame#OPEN} frame: which pod address and port to reach, over which
- * protocol, on which gateway. Encoded as {@code protocol (1: 6 = TCP, 17 = UDP) | port (2) |
- * node length (1) | node | address length (1) | dotted IPv4 address}.
+ * A tunnel stream's request: which pod address and port to reach, over which protocol, on which
+ * gateway. On the wire it is the HEADERS of an HTTP/2 stream, {@code :method CONNECT},
+ * {@code :authority <ip>:<port>}, {@code outpost-protocol: tcp|udp} (as Istio's HBONE tunnels);
+ * the gateway is the one the stream's connection leads to.
  *
  * @param protocol "TCP" or "UDP"
  * @param ip the pod's IPv4 address
@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  * @param node the gateway the pod runs on (the relay forwards by it)
  */
 public record OpenRequest(String protocol, String ip, int port, String node) {
+    public static final String PROTOCOL_HEADER = "outpost-protocol";
     private static final String IPV4 = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}";
 
     public OpenRequest {
@@ -32,27 +33,35 @@ public record OpenRequest(String protocol, String ip, int port, String node) {
         }
     }
 
-    public ByteBuf encode() {
-        byte[] n = node.getBytes(StandardCharsets.US_ASCII);
-        byte[] a = ip.getBytes(StandardCharsets.US_ASCII);
-        ByteBuf b = Unpooled.buffer(5 + n.length + a.length);
-        b.writeByte(protocol.equals("TCP") ? 6 : 17).writeShort(port).writeByte(n.length).writeBytes(n).writeByte(a.length).writeBytes(a);
-        return b;
+    /** The stream's request: {@code CONNECT ip:port} with the protocol in {@value #PROTOCOL_HEADER}. */
+    public Http2Headers toHeaders() {
+        return new DefaultHttp2Headers().method("CONNECT").authority(ip + ":" + port).set(PROTOCOL_HEADER, protocol.toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** @throws IllegalArgumentException saying what is wrong with the payload */
-    public static OpenRequest decode(ByteBuf b) {
-        try {
-            int proto = b.readUnsignedByte();
-            int port = b.readUnsignedShort();
-            String node = b.readCharSequence(b.readUnsignedByte(), StandardCharsets.US_ASCII).toString();
-            String ip = b.readCharSequence(b.readUnsignedByte(), StandardCharsets.US_ASCII).toString();
-            if (b.isReadable()) {
-                throw new IllegalArgumentException("open request has " + b.readableBytes() + " bytes too many");
-            }
-            return new OpenRequest(proto == 6 ? "TCP" : proto == 17 ? "UDP" : "protocol " + proto, ip, port, node);
-        } catch (IndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("open request is truncated");
+    /**
+     * @param node the gateway the stream arrived at
+     * @throws IllegalArgumentException saying what is wrong with the request
+     */
+    public static OpenRequest fromHeaders(Http2Headers h, String node) {
+        if (h.method() == null || !"CONNECT".contentEquals(h.method())) {
+            throw new IllegalArgumentException("a tunnel stream starts with CONNECT, not " + h.method());
         }
+        CharSequence authority = h.authority();
+        CharSequence proto = h.get(PROTOCOL_HEADER);
+        if (authority == null || proto == null) {
+            throw new IllegalArgumentException("a tunnel stream needs :authority (ip:port) and " + PROTOCOL_HEADER);
+        }
+        String a = authority.toString();
+        int colon = a.lastIndexOf(':');
+        if (colon < 0 || colon == a.length() - 1 || a.length() > 21) {
+            throw new IllegalArgumentException("'" + a + "' is not ip:port");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(a.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + a + "' is not ip:port");
+        }
+        return new OpenRequest(proto.toString().toUpperCase(java.util.Locale.ROOT), a.substring(0, colon), port, node);
     }
 }

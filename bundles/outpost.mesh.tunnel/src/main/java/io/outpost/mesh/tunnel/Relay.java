@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The relay for gateways with no route to each other (run by the cloud, which every gateway
- * reaches). Gateway A dials the relay and sends OPEN naming gateway B; the relay asks B over the
- * cloud link ({@link Caller}) to dial the relay and identify the call with ACCEPT; then the relay
- * hands B the OPEN and passes frames both ways untouched. Both sides are authenticated with node
- * certificates of the cluster CA; B must be the node A named. At most {@link #MAX_PENDING} calls
+ * reaches). Gateway A dials the relay and sends CONNECT naming gateway B; the relay asks B over
+ * the cloud link ({@link Caller}) to dial the relay and identify the call with ACCEPT; then it
+ * tells B who calls (CONNECT A), tells A CONNECTED, and passes bytes both ways: A and B run their
+ * own TLS session inside the relay's, so the relay forwards what it cannot read. Both hops are
+ * authenticated with node certificates of the cluster CA; B must be the node A named. At most {@link #MAX_PENDING} calls
  * wait at once, each at most {@link #ANSWER_SECONDS}. No OSGi.
  */
 public final class Relay implements AutoCloseable {
@@ -43,7 +44,31 @@ public final class Relay implements AutoCloseable {
         boolean call(String node, String sessionId);
     }
 
-    private record Pending(String node, Channel caller, Frame open) {
+    private record Pending(String node, Channel caller, String callerNode) {
+    }
+
+    /** Sees what the relay forwards (a read-only view, valid during the call). */
+    private static final class Tap extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private final java.util.function.Consumer<io.netty.buffer.ByteBuf> sink;
+
+        Tap(java.util.function.Consumer<io.netty.buffer.ByteBuf> sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.buffer.ByteBuf b) {
+                sink.accept(b.asReadOnly());
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private volatile java.util.function.Consumer<io.netty.buffer.ByteBuf> tap;
+
+    /** For tests and diagnostics: {@code sink} sees every byte the relay forwards from now on, as the relay sees it. */
+    public void tap(java.util.function.Consumer<io.netty.buffer.ByteBuf> sink) {
+        this.tap = sink;
     }
 
     private final EventLoopGroup group;
@@ -103,44 +128,31 @@ public final class Relay implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
             Channel ch = ctx.channel();
-            if (f.type() == Frame.OPEN) {
-                OpenRequest req;
-                try {
-                    req = OpenRequest.decode(f.payload().duplicate());
-                } catch (IllegalArgumentException e) {
-                    f.release();
-                    refuse(ch, "bad OPEN: " + e.getMessage());
+            if (f.type() == Frame.CONNECT) {
+                String node = f.text();
+                f.release();
+                if (node.length() > 253 || !node.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+                    refuse(ch, "CONNECT names no node ('" + node + "')");
                     return;
                 }
                 if (pending.size() >= MAX_PENDING) {
-                    f.release();
                     refuse(ch, "the relay is busy; try again");
                     return;
                 }
                 String id = UUID.randomUUID().toString();
                 ch.config().setAutoRead(false);
-                pending.put(id, new Pending(req.node(), ch, f));
+                pending.put(id, new Pending(node, ch, peer));
                 ch.eventLoop().schedule(() -> {
-                    Pending p = pending.remove(id);
-                    if (p != null) {
-                        p.open().release();
-                        refuse(ch, "gateway " + req.node() + " did not answer the relay within " + ANSWER_SECONDS + " s");
+                    if (pending.remove(id) != null) {
+                        refuse(ch, "gateway " + node + " did not answer the relay within " + ANSWER_SECONDS + " s");
                     }
                 }, ANSWER_SECONDS, TimeUnit.SECONDS);
-                ch.closeFuture().addListener(x -> {
-                    Pending p = pending.remove(id);
-                    if (p != null) {
-                        p.open().release();
-                    }
-                });
-                if (!caller.call(req.node(), id)) {
-                    Pending p = pending.remove(id);
-                    if (p != null) {
-                        p.open().release();
-                    }
-                    refuse(ch, "gateway " + req.node() + " is not connected to the cloud");
+                ch.closeFuture().addListener(x -> pending.remove(id));
+                if (!caller.call(node, id)) {
+                    pending.remove(id);
+                    refuse(ch, "gateway " + node + " is not connected to the cloud");
                 } else {
-                    LOG.debug("relay call {} from {} to {}", id, peer, req.node());
+                    LOG.debug("relay call {} from {} to {}", id, peer, node);
                 }
             } else if (f.type() == Frame.ACCEPT) {
                 String id = f.payload().readableBytes() > MAX_SESSION_ID ? "" : f.text();
@@ -153,20 +165,37 @@ public final class Relay implements AutoCloseable {
                 pending.remove(id);
                 Channel a = p.caller();
                 if (!a.isActive()) {
-                    p.open().release();
                     ch.close();
                     return;
                 }
+                // Tell the called gateway who calls (it checks that in its own TLS with the caller),
+                // then pass bytes: from here on the relay cannot read what it forwards.
+                ch.config().setAutoRead(false);
+                ch.writeAndFlush(Frame.text(Frame.CONNECT, p.callerNode()));
                 ch.pipeline().remove("timeout");
+                ch.pipeline().remove("frames");
                 ch.pipeline().remove(this);
-                a.pipeline().remove("timeout");
-                a.pipeline().remove("relay");
-                ch.writeAndFlush(p.open());
-                // Frames pass as they are: the relay reads only the headers it must (FrameCodec's caps hold).
-                Splice.join(a, ch);
+                var sink = tap;
+                if (sink != null) {
+                    ch.pipeline().addLast("tap", new Tap(sink));
+                }
+                a.eventLoop().execute(() -> {
+                    if (!a.isActive()) {
+                        ch.close();
+                        return;
+                    }
+                    a.writeAndFlush(Frame.empty(Frame.CONNECTED));
+                    a.pipeline().remove("timeout");
+                    a.pipeline().remove("frames");
+                    a.pipeline().remove("relay");
+                    if (sink != null) {
+                        a.pipeline().addLast("tap", new Tap(sink));
+                    }
+                    Splice.join(a, ch);
+                });
             } else {
                 f.release();
-                refuse(ch, "a relay connection starts with OPEN or ACCEPT, not frame type " + f.type());
+                refuse(ch, "a relay connection starts with CONNECT or ACCEPT, not frame type " + f.type());
             }
         }
 

@@ -12,6 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -19,8 +20,8 @@ class FrameCodecTest {
     @Test
     void roundTripsFramesAlsoWhenSplitAcrossReads() {
         EmbeddedChannel out = new EmbeddedChannel(new FrameCodec());
-        out.writeOutbound(new Frame(Frame.OPEN, new OpenRequest("TCP", "10.88.64.7", 8080, "gw-b").encode()));
-        out.writeOutbound(Frame.data(Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8)));
+        out.writeOutbound(Frame.text(Frame.CONNECT, "gw-b"));
+        out.writeOutbound(Frame.error("no such call"));
         ByteBuf wire = Unpooled.buffer();
         for (Object o; (o = out.readOutbound()) != null;) {
             wire.writeBytes((ByteBuf) o);
@@ -31,26 +32,27 @@ class FrameCodecTest {
             in.writeInbound(wire.readRetainedSlice(Math.min(3, wire.readableBytes()))); // three bytes at a time
         }
         wire.release();
-        Frame open = in.readInbound();
-        assertEquals(Frame.OPEN, open.type());
-        assertEquals(new OpenRequest("TCP", "10.88.64.7", 8080, "gw-b"), OpenRequest.decode(open.payload()));
-        open.release();
-        Frame data = in.readInbound();
-        assertEquals("hello", data.text());
-        data.release();
+        Frame connect = in.readInbound();
+        assertEquals(Frame.CONNECT, connect.type());
+        assertEquals("gw-b", connect.text());
+        connect.release();
+        Frame error = in.readInbound();
+        assertEquals(Frame.ERROR, error.type());
+        assertEquals("no such call", error.text());
+        error.release();
         assertNull(in.readInbound());
     }
 
     @Test
     void anOversizedFrameIsRejectedBeforeItIsBuffered() {
         EmbeddedChannel in = new EmbeddedChannel(new FrameCodec(1024));
-        ByteBuf header = Unpooled.buffer().writeByte(Frame.DATA).writeInt(1025);
+        ByteBuf header = Unpooled.buffer().writeByte(Frame.CONNECT).writeInt(1025);
         DecoderException e = assertThrows(DecoderException.class, () -> in.writeInbound(header));
         assertTrue(e instanceof TooLongFrameException, e.toString());
         assertTrue(e.getMessage().contains("1025"));
         // The largest legal frame passes.
         EmbeddedChannel ok = new EmbeddedChannel(new FrameCodec(1024));
-        ok.writeInbound(Unpooled.buffer().writeByte(Frame.DATA).writeInt(1024).writeZero(1024));
+        ok.writeInbound(Unpooled.buffer().writeByte(Frame.CONNECT).writeInt(1024).writeZero(1024));
         Frame f = ok.readInbound();
         assertEquals(1024, f.payload().readableBytes());
         f.release();
@@ -59,7 +61,7 @@ class FrameCodecTest {
     @Test
     void hugeLengthAndUnknownTypesAreProtocolErrors() {
         EmbeddedChannel in = new EmbeddedChannel(new FrameCodec());
-        assertThrows(TooLongFrameException.class, () -> in.writeInbound(Unpooled.buffer().writeByte(Frame.DATA).writeInt(0xFFFFFFFF)));
+        assertThrows(TooLongFrameException.class, () -> in.writeInbound(Unpooled.buffer().writeByte(Frame.CONNECT).writeInt(0xFFFFFFFF)));
         EmbeddedChannel in2 = new EmbeddedChannel(new FrameCodec());
         assertThrows(CorruptedFrameException.class, () -> in2.writeInbound(Unpooled.buffer().writeByte(99).writeInt(0)));
         EmbeddedChannel in3 = new EmbeddedChannel(new FrameCodec());
@@ -67,16 +69,21 @@ class FrameCodecTest {
     }
 
     @Test
-    void malformedOpenRequestsSayWhatIsWrong() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.decode(Unpooled.buffer().writeByte(6).writeShort(80)))
-                .getMessage().contains("truncated"));
-        ByteBuf badIp = Unpooled.buffer().writeByte(6).writeShort(80).writeByte(4).writeBytes("gw-b".getBytes())
-                .writeByte(9).writeBytes("1.2.3.999".getBytes());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.decode(badIp)).getMessage().contains("IPv4"));
-        ByteBuf badProto = new OpenRequest("UDP", "1.2.3.4", 53, "gw-b").encode().setByte(0, 1);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.decode(badProto)).getMessage().contains("protocol"));
-        ByteBuf extra = new OpenRequest("UDP", "1.2.3.4", 53, "gw-b").encode().writeByte(0);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.decode(extra)).getMessage().contains("too many"));
+    void openRequestsTravelAsConnectHeadersAndMalformedOnesSayWhatIsWrong() {
+        OpenRequest req = new OpenRequest("UDP", "10.88.64.7", 53, "gw-b");
+        assertEquals(req, OpenRequest.fromHeaders(req.toHeaders(), "gw-b"));
+        assertEquals("CONNECT", req.toHeaders().method().toString());
+        assertEquals("10.88.64.7:53", req.toHeaders().authority().toString());
+        var noMethod = new DefaultHttp2Headers().authority("1.2.3.4:80").set(OpenRequest.PROTOCOL_HEADER, "tcp");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.fromHeaders(noMethod, "gw-b")).getMessage().contains("CONNECT"));
+        var badIp = new OpenRequest("TCP", "1.2.3.4", 80, "gw-b").toHeaders().authority("1.2.3.999:80");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.fromHeaders(badIp, "gw-b")).getMessage().contains("IPv4"));
+        var badProto = new OpenRequest("TCP", "1.2.3.4", 80, "gw-b").toHeaders().set(OpenRequest.PROTOCOL_HEADER, "sctp");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.fromHeaders(badProto, "gw-b")).getMessage().contains("protocol"));
+        var badPort = new OpenRequest("TCP", "1.2.3.4", 80, "gw-b").toHeaders().authority("1.2.3.4:http");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.fromHeaders(badPort, "gw-b")).getMessage().contains("ip:port"));
+        var noProto = new DefaultHttp2Headers().method("CONNECT").authority("1.2.3.4:80");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OpenRequest.fromHeaders(noProto, "gw-b")).getMessage().contains(OpenRequest.PROTOCOL_HEADER));
         assertThrows(IllegalArgumentException.class, () -> new OpenRequest("TCP", "1.2.3.4", 0, "gw-b"));
         assertThrows(IllegalArgumentException.class, () -> new OpenRequest("TCP", "1.2.3.4", 80, "GW_B"));
     }

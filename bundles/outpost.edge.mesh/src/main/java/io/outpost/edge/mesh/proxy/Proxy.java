@@ -281,33 +281,43 @@ public final class Proxy implements AutoCloseable {
                     }
                     Channel back = (Channel) f.getNow();
                     nf.backend = back;
-                    back.pipeline().addLast(new IdleStateHandler(0, 0, Tunnel.UDP_IDLE_SECONDS, TimeUnit.SECONDS));
-                    back.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext c, Object msg) {
-                            io.netty.buffer.ByteBuf data = msg instanceof DatagramPacket d ? d.content() : (io.netty.buffer.ByteBuf) msg;
-                            listener.writeAndFlush(new DatagramPacket(data, client));
-                        }
+                    // The backend's pipeline is changed on its own event loop (a tunnel stream may be on
+                    // another one, and a read in progress would pass a handler not added yet).
+                    Runnable setup = () -> {
+                        back.pipeline().addLast(new IdleStateHandler(0, 0, Tunnel.UDP_IDLE_SECONDS, TimeUnit.SECONDS));
+                        back.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext c, Object msg) {
+                                io.netty.buffer.ByteBuf data = msg instanceof DatagramPacket d ? d.content() : (io.netty.buffer.ByteBuf) msg;
+                                listener.writeAndFlush(new DatagramPacket(data, client));
+                            }
 
-                        @Override
-                        public void userEventTriggered(ChannelHandlerContext c, Object evt) {
-                            if (evt instanceof IdleStateEvent) {
+                            @Override
+                            public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+                                if (evt instanceof IdleStateEvent) {
+                                    c.close();
+                                }
+                            }
+
+                            @Override
+                            public void channelInactive(ChannelHandlerContext c) {
+                                listener.eventLoop().execute(() -> flows.remove(client, nf));
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
                                 c.close();
                             }
-                        }
-
-                        @Override
-                        public void channelInactive(ChannelHandlerContext c) {
-                            listener.eventLoop().execute(() -> flows.remove(client, nf));
-                        }
-
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                            c.close();
-                        }
-                    });
-                    back.config().setAutoRead(true);
-                    back.read();
+                        });
+                        Splice.deliver(back);
+                        back.config().setAutoRead(true);
+                        back.read();
+                    };
+                    if (back.eventLoop().inEventLoop()) {
+                        setup.run();
+                    } else {
+                        back.eventLoop().execute(setup);
+                    }
                     while (!nf.queue.isEmpty()) {
                         back.write(nf.queue.poll());
                     }
