@@ -10,8 +10,10 @@
 # stand-in pod (busybox httpd in B's namespace; the test writes its Pod status, since all pod
 # managers on one machine would share one containerd); the client pod on the first gateway
 # reaches it through the direct tunnel, gateway C (no route to B) through the cloud's relay;
-# B going offline makes its endpoint go within seconds. feature:uninstall removes the mesh
-# interface from the host.
+# UDP too: web-b's Service has a UDP port (a socat responder in B's namespace), and a datagram
+# to it from the first gateway (direct tunnel) and from C (relay) is answered by B; a selector-less
+# UDP Service whose endpoint is on the first gateway itself is answered locally. B going offline
+# makes its endpoint go within seconds. feature:uninstall removes the mesh interface from the host.
 # Needs root (the mesh's interface, network namespaces, containerd) and .ci/containerd start.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
@@ -34,7 +36,10 @@ X() { local c; c="$(CID "$1")"; shift; ctr --address "$SOCKET" -n k8s.io tasks e
 # GET HOST: an HTTP GET from the client pod with nc (busybox-static's wget crashes in these
 # containers, exit 139, also against a pod's own address: not the mesh)
 GET() { X client sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 5 $1 80"; }
-export -f K CID X GET
+# UDP [NS] HOST PORT WORD: one datagram (WORD) from the host or network namespace NS, prints the
+# answer (socat: the pods' busybox nc has no UDP; -t waits for the answer after the datagram)
+UDP() { local pre=(); [ $# = 4 ] && { pre=(ip netns exec "$1"); shift; }; echo "$3" | "${pre[@]}" socat -t 5 -T 5 - "UDP4:$1:$2"; }
+export -f K CID X GET UDP
 export SOCKET
 
 NSB=omesh-b NSC=omesh-c
@@ -48,7 +53,9 @@ cleanup() {
   K delete pod web-1 web-2 client web-b --wait=false >/dev/null 2>&1 || true
   for w in b c; do env $(gwenv $w) "$OUT" stop gateway >/dev/null 2>&1 || true; done
   "$OUT" stop >/dev/null 2>&1 || true
-  [ -f "${OUTPOST_HOME:-/nonexistent}/httpd-b.pid" ] && kill "$(cat "$OUTPOST_HOME/httpd-b.pid")" 2>/dev/null
+  for f in httpd-b udp-b udp-a; do
+    [ -f "${OUTPOST_HOME:-/nonexistent}/$f.pid" ] && kill "$(cat "$OUTPOST_HOME/$f.pid")" 2>/dev/null
+  done
   ip netns del "$NSB" >/dev/null 2>&1 || true
   ip netns del "$NSC" >/dev/null 2>&1 || true
   ip link del "$IFACE" >/dev/null 2>&1 || true
@@ -70,6 +77,7 @@ for w in b:231 c:232; do
   ip -n "$ns" addr add "$net.2/30" dev "om${w%%:*}1" && ip -n "$ns" link set "om${w%%:*}1" up ||
   { fail "network namespace $ns"; summary e2e; exit 1; }
 done
+check "socat for the UDP checks (.ci/test-all installs it)" command -v socat
 check "C has no route to B" bash -c "! ip netns exec $NSC bash -c 'exec 3<>/dev/tcp/10.231.0.2/61006' 2>/dev/null"
 echo "== demo; mesh on the cloud, pods and mesh on the gateway"
 if "$OUT" demo >"$ROOT/karaf-assembly/target/e2e-mesh-demo.log" 2>&1; then pass "./outpost demo returns with the node Ready"; else
@@ -131,25 +139,40 @@ check "node e2e-mesh-b's InternalIP is its namespace's address" bash -c "K get n
 echo "== a stand-in pod on gateway B, a Service for it"
 mkdir -p "$OUTPOST_HOME/www-b" && echo "hello from web-b" >"$OUTPOST_HOME/www-b/index.html"
 ip netns exec "$NSB" /bin/busybox httpd -f -p 10.231.0.2:8080 -h "$OUTPOST_HOME/www-b" & echo $! >"$OUTPOST_HOME/httpd-b.pid"
-printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: web-b, namespace: default, labels: {app: web-b}}\nspec:\n  nodeName: e2e-mesh-b\n  containers: [{name: httpd, image: outpost.local/busybox:1.0}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web-b, namespace: default}\nspec:\n  selector: {app: web-b}\n  ports: [{port: 80, targetPort: 8080}]\n' \
+# its UDP side: answers each datagram from its own address and port (what a connected socket wants)
+ip netns exec "$NSB" socat UDP4-RECVFROM:7007,bind=10.231.0.2,fork SYSTEM:'read -r l; echo "udp from web-b: $l"' & echo $! >"$OUTPOST_HOME/udp-b.pid"
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: web-b, namespace: default, labels: {app: web-b}}\nspec:\n  nodeName: e2e-mesh-b\n  containers: [{name: httpd, image: outpost.local/busybox:1.0}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web-b, namespace: default}\nspec:\n  selector: {app: web-b}\n  ports: [{name: http, port: 80, targetPort: 8080}, {name: echo, protocol: UDP, port: 7, targetPort: 7007}]\n' \
   | K apply --validate=false -f - >/dev/null
 check "the test writes web-b's status as B's kubelet would (Running, Ready, podIP 10.231.0.2)" K patch pod web-b --subresource=status --type=merge \
   -p '{"status":{"phase":"Running","podIP":"10.231.0.2","podIPs":[{"ip":"10.231.0.2"}],"conditions":[{"type":"Ready","status":"True"}]}}'
 BIP="$(K get svc web-b -o jsonpath='{.spec.clusterIP}')"
 wait_for 30 "the first gateway proxies web-b ($BIP)" bash -c "grep -q 'proxying $BIP:80/TCP' '$OUTPOST_HOME/gateway/data/log/karaf.log'"
 wait_for 20 "from the client pod, GET http://web-b/ answers through the direct tunnel to B" bash -c "GET web-b | grep -q 'hello from web-b'"
+wait_for 30 "the first gateway proxies web-b's UDP port ($BIP:7/UDP)" bash -c "grep -q 'proxying $BIP:7/UDP' '$OUTPOST_HOME/gateway/data/log/karaf.log'"
+wait_for 20 "from the first gateway, a datagram to $BIP:7/UDP is answered by B through the direct tunnel" bash -c \
+  "UDP $BIP 7 ping-a | grep -qx 'udp from web-b: ping-a'"
 wait_for 30 "gateway C has web-b's ClusterIP on its mesh interface" bash -c "ip -n $NSC -4 addr show dev $IFACE | grep -q 'inet $BIP/32'"
 check "in C, nslookup web-b.default.svc.cluster.local (C's DNS) answers the ClusterIP" bash -c \
   "ip netns exec $NSC /bin/busybox nslookup web-b.default.svc.cluster.local 169.254.96.16 2>&1 | grep -A3 'Name:' | grep -q '$BIP'"
 wait_for 20 "in C, GET http://$BIP/ answers: C has no route to B, so through the cloud's relay" bash -c \
   "printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec $NSC /bin/busybox nc -w 8 $BIP 80 | grep -q 'hello from web-b'"
-check "C still has no route to B's tunnel (so the answer came through the relay)" bash -c \
+wait_for 20 "in C, a datagram to $BIP:7/UDP is answered by B through the cloud's relay" bash -c \
+  "UDP $NSC $BIP 7 ping-c | grep -qx 'udp from web-b: ping-c'"
+check "C still has no route to B's tunnel (so the answers came through the relay)" bash -c \
   "! ip netns exec $NSC bash -c 'exec 3<>/dev/tcp/10.231.0.2/61006' 2>/dev/null"
 
 echo "== a Service without a selector: the user's EndpointSlice names B's stand-in pod"
 printf 'apiVersion: v1\nkind: Service\nmetadata: {name: legacy, namespace: default}\nspec:\n  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: legacy-1, namespace: default, labels: {kubernetes.io/service-name: legacy}}\naddressType: IPv4\nports: [{name: http, port: 8080, protocol: TCP}]\nendpoints: [{addresses: [10.231.0.2], nodeName: e2e-mesh-b}]\n' \
   | K apply --validate=false -f - >/dev/null
 wait_for 30 "from the client pod, GET http://legacy/ (no selector; the user's EndpointSlice) answers from B" bash -c "GET legacy | grep -q 'hello from web-b'"
+
+echo "== a UDP Service whose endpoint is on the first gateway itself (local, no tunnel)"
+socat UDP4-RECVFROM:7007,bind=10.231.0.1,fork SYSTEM:'read -r l; echo "udp from gateway-a: $l"' & echo $! >"$OUTPOST_HOME/udp-a.pid"
+printf 'apiVersion: v1\nkind: Service\nmetadata: {name: echo-a, namespace: default}\nspec:\n  ports: [{name: echo, port: 7, targetPort: 7007, protocol: UDP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: echo-a-1, namespace: default, labels: {kubernetes.io/service-name: echo-a}}\naddressType: IPv4\nports: [{name: echo, port: 7007, protocol: UDP}]\nendpoints: [{addresses: [10.231.0.1], nodeName: %s}]\n' "$OUTPOST_GATEWAY_NAME" \
+  | K apply --validate=false -f - >/dev/null
+AIP="$(K get svc echo-a -o jsonpath='{.spec.clusterIP}')"
+wait_for 30 "from the first gateway, a datagram to echo-a ($AIP:7/UDP) is answered by the local endpoint" bash -c \
+  "UDP $AIP 7 ping-local | grep -qx 'udp from gateway-a: ping-local'"
 
 echo "== gateway B goes offline: its endpoint goes within seconds"
 env $(gwenv b) "$OUT" stop gateway >/dev/null 2>&1
