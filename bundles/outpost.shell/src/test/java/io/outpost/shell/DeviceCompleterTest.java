@@ -16,37 +16,7 @@ class DeviceCompleterTest {
     }
 
     private static CommandLine typed(String word) {
-        return new CommandLine() {
-            @Override
-            public int getCursorArgumentIndex() {
-                return 1;
-            }
-
-            @Override
-            public String getCursorArgument() {
-                return word;
-            }
-
-            @Override
-            public int getArgumentPosition() {
-                return word.length();
-            }
-
-            @Override
-            public String[] getArguments() {
-                return new String[] {"outpost:twin", word};
-            }
-
-            @Override
-            public int getBufferPosition() {
-                return getBuffer().length();
-            }
-
-            @Override
-            public String getBuffer() {
-                return "outpost:twin " + word;
-            }
-        };
+        return TypedLine.of("outpost:twin", word);
     }
 
     @Test

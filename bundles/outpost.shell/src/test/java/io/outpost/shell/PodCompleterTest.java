@@ -37,37 +37,7 @@ class PodCompleterTest {
     }
 
     private static CommandLine typed(String word) {
-        return new CommandLine() {
-            @Override
-            public int getCursorArgumentIndex() {
-                return 1;
-            }
-
-            @Override
-            public String getCursorArgument() {
-                return word;
-            }
-
-            @Override
-            public int getArgumentPosition() {
-                return word.length();
-            }
-
-            @Override
-            public String[] getArguments() {
-                return new String[] {"outpost:logs", word};
-            }
-
-            @Override
-            public int getBufferPosition() {
-                return getBuffer().length();
-            }
-
-            @Override
-            public String getBuffer() {
-                return "outpost:logs " + word;
-            }
-        };
+        return TypedLine.of("outpost:logs", word);
     }
 
     @Test

@@ -31,37 +31,7 @@ class TokenIdCompleterTest {
     }
 
     private static CommandLine typed(String word) {
-        return new CommandLine() {
-            @Override
-            public int getCursorArgumentIndex() {
-                return 2;
-            }
-
-            @Override
-            public String getCursorArgument() {
-                return word;
-            }
-
-            @Override
-            public int getArgumentPosition() {
-                return word.length();
-            }
-
-            @Override
-            public String[] getArguments() {
-                return new String[] {"outpost:token", "revoke", word};
-            }
-
-            @Override
-            public int getBufferPosition() {
-                return getBuffer().length();
-            }
-
-            @Override
-            public String getBuffer() {
-                return "outpost:token revoke " + word;
-            }
-        };
+        return TypedLine.of("outpost:token", "revoke", word);
     }
 
     @Test

@@ -8,18 +8,14 @@ import io.outpost.edge.meta.SqliteMetaStore;
 import io.outpost.hub.api.Message;
 import io.outpost.pod.api.ContainerLog;
 import io.outpost.pod.api.LogLine;
-import io.outpost.runtime.api.PodSandboxStatus;
 import io.outpost.runtime.cri.CriRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,30 +31,22 @@ class ContainerLogRotationIT {
     @TempDir
     Path dir;
 
+    private ContainerdFixture containerd;
     private CriRuntime runtime;
     private SqliteMetaStore store;
-    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private String run;
 
     @BeforeEach
     void setUp() {
-        String socket = System.getenv("OUTPOST_CRI_SOCKET");
-        if (socket == null || socket.isBlank()) {
-            socket = System.getProperty("outpost.cri.socket", "/run/outpost-containerd/containerd.sock");
-        }
-        assertTrue(Files.exists(Path.of(socket)), "containerd's CRI socket " + socket
-                + " does not exist: run `.ci/containerd start` (as root) first, or set OUTPOST_CRI_SOCKET");
-        runtime = new CriRuntime(new CriRuntime.Settings(Path.of(socket), Duration.ofSeconds(3), Duration.ofSeconds(60), 16 << 20));
-        store = new SqliteMetaStore(dir.resolve("meta.db"));
+        containerd = new ContainerdFixture(dir);
+        runtime = containerd.runtime;
+        store = containerd.store;
+        run = containerd.run;
     }
 
     @AfterEach
     void tearDown() {
-        for (PodSandboxStatus sb : runtime.listPodSandboxes(Map.of(PodSpecs.LABEL_NAMESPACE, "it-" + run))) {
-            runtime.stopPodSandbox(sb.id());
-            runtime.removePodSandbox(sb.id());
-        }
-        runtime.close();
-        store.close();
+        containerd.close();
     }
 
     private static int number(LogLine l) {
