@@ -3,7 +3,9 @@
 # manager (no feature:install) against the containerd of .ci/containerd. A pod with env from a
 # ConfigMap and a Secret, the ConfigMap as a volume (an edit changes the file in the running
 # container, read with `ctr tasks exec`), startup/readiness/liveness probes; a missing ConfigMap
-# (CreateContainerConfigError, Running once created); a crashing container (CrashLoopBackOff); a
+# (CreateContainerConfigError, Running once created); an image that does not exist (ErrImagePull,
+# ImagePullBackOff); a missing Secret volume (FailedMount, Running once created); invalid volumes
+# (FailedMount with what to fix) — each with the kubelet's events; a crashing container (CrashLoopBackOff); a
 # failing liveness probe (restart with the reason); a pod too big for the node (OutOfcpu); and
 # autonomy: cloud stopped, gateway restarted — the pods run on, are adopted, not recreated; the
 # cloud back — status converges, no duplicate.
@@ -79,6 +81,10 @@ YAML
 wait_for 30 "waiting: CreateContainerConfigError, configmap \"late-settings\" not found" bash -c \
   '[ "$(P late "{.status.containerStatuses[0].state.waiting.reason}: {.status.containerStatuses[0].state.waiting.message}")" = "CreateContainerConfigError: configmap \"late-settings\" not found" ]'
 check "phase Pending" bash -c '[ "$(P late {.status.phase})" = Pending ]'
+wait_for 20 "event: Warning Failed 'Error: configmap \"late-settings\" not found' while it waits, no Started yet" bash -c \
+  'e="$(EV late)"; grep -q "^Failed [0-9]* Warning $OUTPOST_GATEWAY_NAME Error: configmap \"late-settings\" not found" <<<"$e" && ! grep -q "^Started " <<<"$e"'
+check "kubectl describe pod lists it: Warning Failed … Error: configmap \"late-settings\" not found" bash -c \
+  'K describe pod late | sed -n "/^Events:/,\$p" | grep -q "Warning  *Failed .*kubelet.* Error: configmap \"late-settings\" not found"'
 K create configmap late-settings --from-literal=mode=fast >/dev/null
 wait_for 30 "Running once the ConfigMap is created" bash -c '[ "$(P late {.status.phase})" = Running ] && [ -n "$(CID late)" ]'
 check "with its value" bash -c '[ "$(X "$(CID late)" sh -c "echo \$MODE")" = fast ]'
@@ -89,6 +95,103 @@ check "events: Pulled, Created, Started (kubectl get events)" bash -c \
    grep -q "^Started 1 Normal .* Started container main" <<<"$e"'
 check "kubectl describe pod lists the events (Type Reason From Message)" bash -c \
   'K describe pod late | sed -n "/^Events:/,\$p" | grep -q "Normal  *Started .*kubelet.* Started container main"'
+
+echo "== an image that does not exist: ErrImagePull, then ImagePullBackOff, with the kubelet's events"
+# a registry that refuses at once (nothing listens on port 1), so the pull fails without a network
+BAD_IMAGE=127.0.0.1:1/outpost/does-not-exist:1.0
+export BAD_IMAGE
+cat <<YAML | APPLY /dev/stdin
+apiVersion: v1
+kind: Pod
+metadata: {name: noimage, namespace: default}
+spec:
+  nodeName: gateway-1
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: main, image: "$BAD_IMAGE", command: ["sleep", "3600"]}
+YAML
+wait_for 30 "waiting: ErrImagePull or ImagePullBackOff, the message naming the image" bash -c \
+  'r="$(P noimage "{.status.containerStatuses[0].state.waiting.reason}")"; { [ "$r" = ErrImagePull ] || [ "$r" = ImagePullBackOff ]; } &&
+   P noimage "{.status.containerStatuses[0].state.waiting.message}" | grep -qF "$BAD_IMAGE"'
+check "phase Pending" bash -c '[ "$(P noimage {.status.phase})" = Pending ]'
+wait_for 30 "events: Normal Pulling, Warning Failed 'Failed to pull image \"…\": …', Warning Failed 'Error: ErrImagePull'" bash -c \
+  'e="$(EV noimage)"; grep -qF "Normal $OUTPOST_GATEWAY_NAME Pulling image \"$BAD_IMAGE\"" <<<"$e" && grep -q "^Pulling " <<<"$e" &&
+   grep -qF "Warning $OUTPOST_GATEWAY_NAME Failed to pull image \"$BAD_IMAGE\": " <<<"$e" &&
+   grep -q "^Failed [0-9]* Warning $OUTPOST_GATEWAY_NAME Error: ErrImagePull$" <<<"$e"'
+wait_for 45 "then ImagePullBackOff in the status and events: Normal BackOff 'Back-off pulling image \"…\"', Warning Failed 'Error: ImagePullBackOff'" bash -c \
+  'e="$(EV noimage)"; grep -q "^BackOff [0-9]* Normal $OUTPOST_GATEWAY_NAME Back-off pulling image \"$BAD_IMAGE\"$" <<<"$e" &&
+   grep -q "^Failed [0-9]* Warning $OUTPOST_GATEWAY_NAME Error: ImagePullBackOff$" <<<"$e" &&
+   K get pod noimage | grep -Eq "noimage +0/1 +(ImagePullBackOff|ErrImagePull) "'
+check "kubectl describe pod: Warning Failed … Failed to pull image, from the kubelet" bash -c \
+  'K describe pod noimage | sed -n "/^Events:/,\$p" | grep -F "Failed to pull image \"$BAD_IMAGE\"" | grep -q "Warning  *Failed .*kubelet"'
+check "… and its container: Waiting, with the reason" bash -c \
+  'K describe pod noimage | grep -A2 "^ *State: *Waiting" | grep -Eq "Reason: *(ImagePullBackOff|ErrImagePull)"'
+
+echo "== a missing Secret volume keeps the pod Pending (FailedMount); it starts once the Secret exists"
+cat <<YAML | APPLY /dev/stdin
+apiVersion: v1
+kind: Pod
+metadata: {name: vault, namespace: default}
+spec:
+  nodeName: gateway-1
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: outpost.local/busybox:1.0
+    command: ["sh", "-c", "exec sleep 3600"]
+    volumeMounts: [{name: creds, mountPath: /etc/creds}]
+  volumes:
+  - {name: creds, secret: {secretName: late-creds}}
+YAML
+MOUNT_MSG='MountVolume.SetUp failed for volume "creds" : secret "late-creds" not found'
+export MOUNT_MSG
+wait_for 30 "waiting: FailedMount, '$MOUNT_MSG'" bash -c \
+  '[ "$(P vault "{.status.containerStatuses[0].state.waiting.reason}: {.status.containerStatuses[0].state.waiting.message}")" = "FailedMount: $MOUNT_MSG" ]'
+check "phase Pending" bash -c '[ "$(P vault {.status.phase})" = Pending ]'
+wait_for 20 "event: Warning FailedMount '$MOUNT_MSG' for the pod, no Started yet" bash -c \
+  'e="$(EV vault)"; grep -qx "FailedMount [0-9]* Warning $OUTPOST_GATEWAY_NAME $MOUNT_MSG" <<<"$e" && ! grep -q "^Started " <<<"$e"'
+check "kubectl describe pod lists it: Warning FailedMount … kubelet … $MOUNT_MSG" bash -c \
+  'K describe pod vault | sed -n "/^Events:/,\$p" | grep -F "$MOUNT_MSG" | grep -q "Warning  *FailedMount .*kubelet"'
+K create secret generic late-creds --from-literal=token=t0k3n >/dev/null
+wait_for 30 "Running once the Secret is created" bash -c '[ "$(P vault {.status.phase})" = Running ] && [ -n "$(CID vault)" ]'
+check "with the Secret's key as a file" bash -c '[ "$(X "$(CID vault)" cat /etc/creds/token)" = t0k3n ]'
+wait_for 20 "events: Created and Started follow the FailedMount" bash -c \
+  'e="$(EV vault)"; grep -q "^Created [0-9]* Normal .* Created container main$" <<<"$e" && grep -q "^Started [0-9]* Normal .* Started container main$" <<<"$e" &&
+   grep -q "^FailedMount " <<<"$e"'
+
+echo "== invalid volumes: a kind the gateway does not support, a hostPath of the wrong or an unknown type"
+for spec in "pvc|{name: data, persistentVolumeClaim: {claimName: data}}" \
+            "hostfile|{name: data, hostPath: {path: /etc, type: File}}" \
+            "hosttype|{name: data, hostPath: {path: /tmp, type: Pipe}}"; do
+  cat <<YAML | APPLY /dev/stdin
+apiVersion: v1
+kind: Pod
+metadata: {name: ${spec%%|*}, namespace: default}
+spec:
+  nodeName: gateway-1
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: main, image: outpost.local/busybox:1.0, command: ["sleep", "3600"], volumeMounts: [{name: data, mountPath: /data}]}
+  volumes:
+  - ${spec#*|}
+YAML
+done
+bad_volume() { # pod, message: the status says FailedMount with the message, Pending; the same in a Warning event
+  local m; m="$(P "$1" "{.status.phase} {.status.containerStatuses[0].state.waiting.reason}: {.status.containerStatuses[0].state.waiting.message}")"
+  [ "$m" = "Pending FailedMount: $2" ] || { echo "status: $m"; return 1; }
+  EV "$1" | sed -n "s/^FailedMount [0-9]* Warning $OUTPOST_GATEWAY_NAME //p" | grep -qxF "$2" || { echo "events: $(EV "$1")"; return 1; }
+}
+export -f bad_volume
+wait_for 30 "persistentVolumeClaim: Pending, FailedMount 'volume \"data\": type 'persistentVolumeClaim' is not supported …' (status and event)" \
+  bad_volume pvc "volume \"data\": type 'persistentVolumeClaim' is not supported on this gateway; use configMap, secret, emptyDir or hostPath"
+wait_for 30 "hostPath /etc of type File: Pending, FailedMount '… hostPath type check failed: /etc is not a file' (status and event)" \
+  bad_volume hostfile "MountVolume.SetUp failed for volume \"data\" : hostPath type check failed: /etc is not a file"
+wait_for 30 "hostPath of type Pipe: Pending, FailedMount naming the valid types (status and event)" \
+  bad_volume hosttype "volume \"data\": hostPath type 'Pipe' is not valid; use Directory, DirectoryOrCreate, File, FileOrCreate, Socket, CharDevice or BlockDevice"
+check "kubectl get pod shows FailedMount as their status" bash -c '[ "$(K get pod pvc hostfile hosttype --no-headers | grep -c " 0/1 *FailedMount ")" = 3 ]'
+check "no container was created for them" bash -c '[ -z "$(P pvc "{.status.containerStatuses[0].containerID}")$(P hostfile "{.status.containerStatuses[0].containerID}")" ]'
+K delete pod noimage vault pvc hostfile hosttype --wait=false >/dev/null 2>&1
+wait_for 60 "kubectl delete: they go from the API" bash -c '! K get pod noimage vault pvc hostfile hosttype --no-headers 2>/dev/null | grep -q .'
 
 echo "== a crashing container: CrashLoopBackOff"
 cat <<YAML | APPLY /dev/stdin

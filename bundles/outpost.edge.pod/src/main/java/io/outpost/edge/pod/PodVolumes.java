@@ -102,7 +102,7 @@ final class PodVolumes {
                             + "use configMap, secret, emptyDir or hostPath");
                 }
             } catch (IOException e) {
-                throw new VolumeError("MountVolume.SetUp failed for volume \"" + name + "\": " + e);
+                throw new VolumeError("MountVolume.SetUp failed for volume \"" + name + "\" : " + e);
             }
         }
         return out;
@@ -156,7 +156,7 @@ final class PodVolumes {
         boolean optional = src.path("optional").asBoolean(false);
         Map<String, byte[]> data = obj == null ? Map.of() : PodSpecs.bytes(obj, secret);
         if (obj == null && !optional) {
-            throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\": " + notFound);
+            throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\" : " + notFound);
         }
         int defaultMode = src.has("defaultMode") ? src.path("defaultMode").asInt() : DEFAULT_MODE;
         if (defaultMode < 0 || defaultMode > 0777) {
@@ -176,7 +176,7 @@ final class PodVolumes {
                     if (optional) {
                         continue;
                     }
-                    throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\": " + (secret ? "secret" : "configmap")
+                    throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\" : " + (secret ? "secret" : "configmap")
                             + " references non-existent config key: " + key);
                 }
                 files.put(path, value);
@@ -304,22 +304,22 @@ final class PodVolumes {
                     Files.createFile(p);
                     Files.setPosixFilePermissions(p, permissions(0644));
                 } else if (!Files.isRegularFile(p)) {
-                    throw new VolumeError("hostPath type check failed for volume \"" + volume + "\": " + path + " is not a file");
+                    throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\" : hostPath type check failed: " + path + " is not a file");
                 }
             }
             case "Directory" -> {
                 if (!Files.isDirectory(p)) {
-                    throw new VolumeError("hostPath type check failed for volume \"" + volume + "\": " + path + " is not a directory");
+                    throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\" : hostPath type check failed: " + path + " is not a directory");
                 }
             }
             case "File" -> {
                 if (!Files.isRegularFile(p)) {
-                    throw new VolumeError("hostPath type check failed for volume \"" + volume + "\": " + path + " is not a file");
+                    throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\" : hostPath type check failed: " + path + " is not a file");
                 }
             }
             case "Socket", "CharDevice", "BlockDevice" -> {
                 if (!Files.exists(p) || Files.isDirectory(p) || Files.isRegularFile(p)) {
-                    throw new VolumeError("hostPath type check failed for volume \"" + volume + "\": " + path + " is not a "
+                    throw new VolumeError("MountVolume.SetUp failed for volume \"" + volume + "\" : hostPath type check failed: " + path + " is not a "
                             + type.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase());
                 }
             }

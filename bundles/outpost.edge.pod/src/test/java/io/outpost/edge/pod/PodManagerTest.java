@@ -508,7 +508,7 @@ class PodManagerTest {
         manager.reconcile();
         JsonNode waiting = lastStatus("web").at("/containerStatuses/0/state/waiting");
         assertEquals("FailedMount", waiting.path("reason").asText());
-        assertEquals("MountVolume.SetUp failed for volume \"config\": configmap \"settings\" not found", waiting.path("message").asText());
+        assertEquals("MountVolume.SetUp failed for volume \"config\" : configmap \"settings\" not found", waiting.path("message").asText());
 
         manager.accept("gw1", object("insert", "configmap", "settings", "7", "{'color':'blue','other':'x'}"));
         manager.accept("gw1", object("insert", "secret", "creds", "8", "{'password':'czNjcjN0'}"));
@@ -562,7 +562,7 @@ class PodManagerTest {
         ((ObjectNode) q.at("/spec/containers/0")).putArray("volumeMounts").addObject().put("name", "h").put("mountPath", "/h");
         manager.accept("gw1", msg("insert", q, "5"));
         manager.reconcile();
-        assertEquals("hostPath type check failed for volume \"h\": /nonexistent/x is not a directory",
+        assertEquals("MountVolume.SetUp failed for volume \"h\" : hostPath type check failed: /nonexistent/x is not a directory",
                 lastStatus("web2").at("/containerStatuses/0/state/waiting/message").asText());
     }
 
