@@ -8,7 +8,9 @@
 # declared, names with shell metacharacters; pause and resume; a feature that never becomes healthy;
 # a feature whose own (Felix) health check fails; a real full disk mid-download (a tmpfs over the
 # agent's download folder, removed on exit; needs root, as CI runs); old versions pruned; a gateway
-# killed in the middle of an update.
+# killed in the middle of an update. A second real gateway (instance gw2, no pod manager) joins the
+# label-selected upgrade, stays untouched when the canary (the first gateway) fails, and is updated
+# with the first one by a rollout with batch size 1.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,20 +22,27 @@ export OUTPOST_CONSOLE_PORT=13453
 export KUBECONFIG="$OUTPOST_HOME/kubeconfig"
 OUT="$ROOT/outpost"
 GWN="$OUTPOST_GATEWAY_NAME"
+# The second gateway: its own instance folder, name and ports (console and local API set, so no
+# default collides with the first gateway's or the API server's).
+GWN2=e2e-ota-gw2
+G2ENV="OUTPOST_GATEWAY_INSTANCE=gw2 OUTPOST_GATEWAY_NAME=$GWN2 OUTPOST_GATEWAY_SSH_PORT=13103 OUTPOST_GATEWAY_MQTT_PORT=13884 OUTPOST_CONSOLE_PORT=13454 OUTPOST_LOCAL_API_PORT=13552 OUTPOST_NO_PODS=1"
+GW2() { env $G2ENV "$OUT" shell gateway "$@" 2>&1; }
 K() { kubectl --request-timeout=10s "$@"; }
 GW() { "$OUT" shell gateway "$@" 2>&1; }
 CL() { "$OUT" shell cloud "$@" 2>&1; }
 R() { K get gatewayrollout "$1" -o jsonpath="$2" 2>/dev/null; }
 gwphase() { R "$1" "{.status.gateways[?(@.name==\"$GWN\")].phase}"; }
 gwreason() { R "$1" "{.status.gateways[?(@.name==\"$GWN\")].reason}"; }
-export -f K R gwphase gwreason
-export GWN
+gw2phase() { R "$1" "{.status.gateways[?(@.name==\"$GWN2\")].phase}"; }
+export -f K R gwphase gwreason gw2phase GW2
+export GWN GWN2 G2ENV OUT
 
 DL="$OUTPOST_HOME/gateway/data/outpost/ota/downloads"
 cleanup() {
   [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null
   [ -n "${FILL_PID:-}" ] && kill "$FILL_PID" 2>/dev/null
   mountpoint -q "$DL" 2>/dev/null && umount -l "$DL"
+  env $G2ENV "$OUT" stop gateway >/dev/null 2>&1 || true
   "$OUT" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -41,14 +50,14 @@ cleanup
 rm -rf "$OUTPOST_HOME"
 mkdir -p "$OUTPOST_HOME/kars"
 
-# rollout NAME VERSION [extra artifact fields (yaml flow)] [strategy (yaml flow)]
+# rollout NAME VERSION [extra artifact fields (yaml flow)] [strategy (yaml flow)]; GWS: the gateways' names
 rollout() {
   cat <<YAML | K apply --validate=false -f - >/dev/null
 apiVersion: outpost.io/v1alpha1
 kind: GatewayRollout
 metadata: {name: $1, namespace: default}
 spec:
-  gateways: {names: [$GWN]}
+  gateways: {names: [${GWS:-$GWN}]}
   artifacts: [{name: ota-hello, version: "$2"${3:+, $3}}]
   strategy: {canary: 1, batchSize: 1, failureThreshold: 0${4:+, $4}}
 YAML
@@ -59,6 +68,9 @@ if "$OUT" demo >"$ROOT/karaf-assembly/target/e2e-ota-demo.log" 2>&1; then pass "
   fail "./outpost demo returns with the node Ready" "$(tail -5 "$ROOT/karaf-assembly/target/e2e-ota-demo.log")"; summary e2e; exit 1; fi
 wait_for 60 "the cloud installed the GatewayRollout CRD" K get crd gatewayrollouts.outpost.io
 check "the OTA agent runs on the gateway (feature outpost-ota booted)" contains "$(GW 'feature:list -i')" "outpost-ota"
+# The second gateway boots while the artifacts are made (it joins with a token of its own).
+env $G2ENV "$OUT" start gateway >"$ROOT/karaf-assembly/target/e2e-ota-gw2.log" 2>&1 &
+G2_START_PID=$!
 
 echo "== keys and artifacts"
 CLOUD_ETC="$OUTPOST_HOME/cloud/etc"
@@ -95,6 +107,12 @@ check "publishing other bytes as an existing version is refused" contains "$(CL 
 check "the repository refuses a client without a certificate" bash -c \
   "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$OUTPOST_BOOTSTRAP_PORT/artifacts/ota-hello/1.0.0 | grep -q 401"
 check "ota-hello is not on the gateway yet" bash -c "! '$OUT' shell gateway 'feature:list -i' 2>&1 | grep -q ota-hello"
+wait "$G2_START_PID"
+wait_for 120 "the second gateway $GWN2 is a Ready node" bash -c \
+  "[ \"\$(K get node $GWN2 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+mkdir -p "$OUTPOST_HOME/gw2/etc/outpost-ota-trusted"
+cp "$CLOUD_ETC/outpost-ota-signing.pem.pub" "$OUTPOST_HOME/gw2/etc/outpost-ota-trusted/publisher.pem"
+check "the OTA agent runs on the second gateway" contains "$(GW2 'feature:list -i')" "outpost-ota"
 
 echo "== a rollout installs 1.0.0"
 K get gatewayrollouts -w >"$OUTPOST_HOME/watch.txt" 2>&1 &
@@ -130,13 +148,24 @@ wait_for 90 "hello-v2 reaches Succeeded" bash -c '[ "$(R hello-v2 {.status.phase
 GW 'feature:list -i' | grep ota-hello >"$OUTPOST_HOME/features.txt"
 check "feature:list shows ota-hello 1.1.0, and 1.0.0 is gone" bash -c "grep -q 1.1.0 '$OUTPOST_HOME/features.txt' && ! grep -q 1.0.0 '$OUTPOST_HOME/features.txt'"
 check "configuration survived the update" contains "$(GW 'config:property-get -p io.outpost.e2e.ota answer')" "42"
+check "the selector took both gateways, both Succeeded (2/2)" bash -c \
+  '[ "$(R hello-v2 {.status.counts.succeeded})/$(R hello-v2 {.status.counts.total})" = 2/2 ] && [ "$(gw2phase hello-v2)" = Succeeded ]'
+check "feature:list on the second gateway shows ota-hello 1.1.0 Started" bash -c "GW2 'feature:list -i' | grep ota-hello | grep -q '1.1.0.*Started'"
 
-echo "== a feature that does not resolve is rolled back; the canary halts the rollout"
-rollout hello-broken 1.2.0
+echo "== a feature that does not resolve is rolled back; the canary halts the rollout before the second gateway"
+GW2 'feature:list' | sort >"$OUTPOST_HOME/gw2-features-before.txt"
+GWS="$GWN, $GWN2" rollout hello-broken 1.2.0
 wait_for 90 "the gateway ends RolledBack" bash -c '[ "$(gwphase hello-broken)" = RolledBack ]'
 check "the reason names the missing package and the restored version" bash -c 'gwreason hello-broken | grep -q "io.outpost.examples.nowhere" && gwreason hello-broken | grep -q "ota-hello=1.1.0"'
 wait_for 10 "the rollout is Halted (CanaryFailed)" bash -c '[ "$(R hello-broken {.status.phase})" = Halted ] && [ "$(R hello-broken {.status.reason})" = CanaryFailed ]'
 check "1.1.0 still runs" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.1.0.*Started'"
+check "the message says the other gateways were not updated" contains "$(R hello-broken {.status.message})" "canary gateway $GWN failed; the other gateways were not updated"
+check "the second gateway was never started: Pending, counts 1 rolled back and 1 pending of 2" bash -c \
+  '[ "$(gw2phase hello-broken)" = Pending ] && [ "$(R hello-broken {.status.counts.rolledBack})/$(R hello-broken {.status.counts.pending})/$(R hello-broken {.status.counts.total})" = 1/1/2 ]'
+check "outpost:ota on the second gateway shows its earlier update and no attempt of hello-broken" bash -c \
+  "GW2 outpost:ota >'$OUTPOST_HOME/gw2-ota.txt'; grep -q 'default/hello-v2' '$OUTPOST_HOME/gw2-ota.txt' && ! grep -q 'hello-broken' '$OUTPOST_HOME/gw2-ota.txt'"
+check "feature:list on the second gateway is unchanged (ota-hello 1.1.0 Started, nothing of 1.2.0)" bash -c \
+  "GW2 'feature:list' | sort | diff -q - '$OUTPOST_HOME/gw2-features-before.txt' >/dev/null && grep ota-hello '$OUTPOST_HOME/gw2-features-before.txt' | grep -q '1.1.0.*Started' && ! grep -q '1.2.0' '$OUTPOST_HOME/gw2-features-before.txt'"
 check "kubectl get gwro shows the rolled-back gateway and its reason in the GATEWAYS column" contains "$(K get gatewayrollout hello-broken)" "$GWN RolledBack (feature ota-hello 1.2.0 did not install"
 wait_for 10 "Kubernetes events: GatewayRolledBack (Warning) and the rollout's CanaryFailed (Warning)" bash -c \
   "kubectl get events -n default 2>/dev/null | grep hello-broken >'$OUTPOST_HOME/events.txt'; grep -q 'Warning.*GatewayRolledBack' '$OUTPOST_HOME/events.txt' && grep -q 'Warning.*CanaryFailed' '$OUTPOST_HOME/events.txt'"
@@ -216,6 +245,15 @@ wait_for 150 "killed mid-update and started again, the gateway reports RolledBac
   '[ "$(gwphase hello-restart)" = RolledBack ] && gwreason hello-restart | grep -q "restarted while HealthChecking" && gwreason hello-restart | grep -q "ota-hello=1.1.0"'
 wait_for 60 "feature:list shows 1.1.0 only: the old version, not half" bash -c \
   "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello >'$OUTPOST_HOME/features.txt'; grep -q '1.1.0.*Started' '$OUTPOST_HOME/features.txt' && ! grep -q 1.9.0 '$OUTPOST_HOME/features.txt'"
+
+echo "== a good rollout with batch size 1 over both gateways"
+GWS="$GWN, $GWN2" rollout hello-pair 1.7.0
+wait_for 150 "hello-pair reaches Succeeded" bash -c '[ "$(R hello-pair {.status.phase})" = Succeeded ]'
+check "both gateways Succeeded, counts 2 of 2" bash -c \
+  '[ "$(gwphase hello-pair)/$(gw2phase hello-pair)" = Succeeded/Succeeded ] && [ "$(R hello-pair {.status.counts.succeeded})/$(R hello-pair {.status.counts.total})" = 2/2 ]'
+check "feature:list shows ota-hello 1.7.0 Started on the first gateway" bash -c "'$OUT' shell gateway 'feature:list -i' 2>&1 | grep ota-hello | grep -q '1.7.0.*Started'"
+check "feature:list shows ota-hello 1.7.0 Started on the second gateway" bash -c "GW2 'feature:list -i' | grep ota-hello | grep -q '1.7.0.*Started'"
+check "outpost:ota on the second gateway now shows hello-pair Succeeded" bash -c "GW2 outpost:ota | grep 'default/hello-pair' | grep -q Succeeded"
 
 echo "== the gateway still installs Outpost's features offline"
 check "feature:install outpost-mapper-modbus from system/" GW "feature:install outpost-mapper-modbus"
