@@ -165,7 +165,7 @@ check "the second gateway was never started: Pending, counts 1 rolled back and 1
 check "outpost:ota on the second gateway shows its earlier update and no attempt of hello-broken" bash -c \
   "GW2 outpost:ota >'$OUTPOST_HOME/gw2-ota.txt'; grep -q 'default/hello-v2' '$OUTPOST_HOME/gw2-ota.txt' && ! grep -q 'hello-broken' '$OUTPOST_HOME/gw2-ota.txt'"
 check "feature:list on the second gateway is unchanged (ota-hello 1.1.0 Started, nothing of 1.2.0)" bash -c \
-  "GW2 'feature:list' | sort | diff -q - '$OUTPOST_HOME/gw2-features-before.txt' >/dev/null && grep ota-hello '$OUTPOST_HOME/gw2-features-before.txt' | grep -q '1.1.0.*Started' && ! grep -q '1.2.0' '$OUTPOST_HOME/gw2-features-before.txt'"
+  "GW2 'feature:list' | sort >'$OUTPOST_HOME/gw2-features-after.txt'; grep ota-hello '$OUTPOST_HOME/gw2-features-before.txt' >'$OUTPOST_HOME/gw2-hello-before.txt'; grep ota-hello '$OUTPOST_HOME/gw2-features-after.txt' | diff -q - '$OUTPOST_HOME/gw2-hello-before.txt' >/dev/null && grep -q '1.1.0.*Started' '$OUTPOST_HOME/gw2-hello-before.txt' && ! grep ota-hello '$OUTPOST_HOME/gw2-features-after.txt' | grep -q '1.2.0'"
 check "kubectl get gwro shows the rolled-back gateway and its reason in the GATEWAYS column" contains "$(K get gatewayrollout hello-broken)" "$GWN RolledBack (feature ota-hello 1.2.0 did not install"
 wait_for 10 "Kubernetes events: GatewayRolledBack (Warning) and the rollout's CanaryFailed (Warning)" bash -c \
   "kubectl get events -n default 2>/dev/null | grep hello-broken >'$OUTPOST_HOME/events.txt'; grep -q 'Warning.*GatewayRolledBack' '$OUTPOST_HOME/events.txt' && grep -q 'Warning.*CanaryFailed' '$OUTPOST_HOME/events.txt'"

@@ -61,6 +61,11 @@ final class PodManager {
     static final Duration PULL_TIMEOUT = Duration.ofMinutes(2);
     /** A status is sent again after this long even when unchanged, so a lost one heals. */
     static final Duration RESEND = Duration.ofSeconds(60);
+    /**
+     * A status the cloud answered with an error (a cloud that is still starting has no pod handler
+     * yet) is sent again this soon, not only after {@link #RESEND}.
+     */
+    static final Duration RESEND_AFTER_ERROR = Duration.ofSeconds(5);
     static final long DEFAULT_GRACE_SECONDS = 30;
 
     private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
@@ -188,7 +193,11 @@ final class PodManager {
         if (!nodeName.isEmpty()) {
             nodes.add(nodeName); // never the manager's lock here: accept runs on the hub's I/O thread, a pass may hold it for long
         }
-        if (m.isResponse() || Operations.RESPONSE.equals(m.operation()) || Operations.ERROR.equals(m.operation())) {
+        if (Operations.ERROR.equals(m.operation())) {
+            refused(Resource.parse(m.resource()));
+            return false;
+        }
+        if (m.isResponse() || Operations.RESPONSE.equals(m.operation())) {
             return false; // answers to what this gateway sent (the cloud's "OK"): nothing to store
         }
         Resource r = Resource.parse(m.resource());
@@ -984,6 +993,15 @@ final class PodManager {
         lastStatus.remove(uid);
         terminal.remove(uid);
         events.forget(uid);
+    }
+
+    /** The cloud refused a status this gateway sent: send it again after {@link #RESEND_AFTER_ERROR}. */
+    private void refused(Resource r) {
+        if (!ResourceTypes.POD_STATUS.equals(r.type()) || r.namespace().isEmpty() || r.name().isEmpty()) {
+            return;
+        }
+        store.get(KIND, r.namespace() + "/" + r.name()).ifPresent(o -> sent.computeIfPresent(PodSpecs.uid(o.value()),
+                (uid, s) -> new Sent(s.status(), now().minus(RESEND).plus(RESEND_AFTER_ERROR))));
     }
 
     private void report(JsonNode pod, ObjectNode status) {

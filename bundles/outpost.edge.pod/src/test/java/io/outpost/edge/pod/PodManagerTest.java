@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.outpost.edge.meta.SqliteMetaStore;
 import io.outpost.hub.api.Message;
 import io.outpost.runtime.api.ContainerConfig;
@@ -304,6 +305,26 @@ class PodManagerTest {
         assertFalse(manager.accept("gw1", msg("update", pod("web", "Always"), "8")), "older resourceVersion");
         assertFalse(manager.accept("gw1", msg("update", pod("web", "Always"), "9")), "duplicate");
         assertEquals("9", store.get(PodManager.KIND, "default/web").orElseThrow().resourceVersion());
+    }
+
+    /** A cloud that is still starting answers a status with an error: it goes out again within seconds, not after a minute. */
+    @Test
+    void aStatusTheCloudRefusedIsSentAgainSoon() throws Exception {
+        assertTrue(manager.accept("gw1", msg("insert", pod("web", "Always"), "5")));
+        manager.reconcile();
+        lastStatus("web");
+        int before = upstream.size();
+        manager.accept("gw1", Message.builder().source("cloudhub").group("resource").operation("error")
+                .resource("default/podstatus/web").content(TextNode.valueOf("no handler for group 'resource'")).build());
+        manager.reconcile();
+        assertEquals(before, upstream.size(), "not at once: the next try waits a little");
+        clock.advance(PodManager.RESEND_AFTER_ERROR.plusSeconds(1));
+        manager.reconcile();
+        assertEquals(before + 1, upstream.size(), "sent again after the refusal");
+        manager.accept("gw1", Message.builder().source("cloudhub").group("resource").operation("error")
+                .resource("default/podstatus/nosuchpod").content(TextNode.valueOf("x")).build());
+        manager.accept("gw1", Message.builder().source("cloudhub").group("resource").operation("error")
+                .resource("").content(TextNode.valueOf("refused a frame")).build());
     }
 
     @Test
