@@ -3,9 +3,7 @@ package io.outpost.edge.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.edge.meta.SqliteMetaStore;
-import io.outpost.hub.api.Message;
 import io.outpost.pod.api.ContainerLog;
 import io.outpost.pod.api.LogLine;
 import io.outpost.runtime.cri.CriRuntime;
@@ -64,20 +62,10 @@ class ContainerLogRotationIT {
     void containerdReopensTheRotatedLogAndReadersFollowAcrossTheParts() throws Exception {
         ContainerLogLayout layout = new ContainerLogLayout(runtime, dir.resolve("pods/logs"));
         PodView view = new PodView(store, layout, Clock.systemUTC());
-        PodManager manager = new PodManager(store, layout, m -> {
-            view.observe(m);
-            return true;
-        }, Clock.systemUTC());
-        ObjectNode p = PodManagerTest.pod("chatty", "Always");
-        ((ObjectNode) p.get("metadata")).put("namespace", "it-" + run).put("uid", "uid-chatty-" + run);
-        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        PodManager manager = containerd.podManager(layout, view);
         // about 100 lines of 100 bytes every 0.1 s: 32 KiB fill in about a third of a second
-        c.putArray("command").add("sh").add("-c").add("pad=$(printf '%090d' 0); i=0; while true; do j=0; while [ $j -lt 100 ]; do "
+        containerd.startPod(manager, "chatty", "pad=$(printf '%090d' 0); i=0; while true; do j=0; while [ $j -lt 100 ]; do "
                 + "i=$((i+1)); j=$((j+1)); echo \"line $i $pad\"; done; usleep 100000; done");
-        c.remove("args");
-        manager.accept("gw1", Message.builder().operation("insert").group("resource").resource("it-" + run + "/pod/chatty")
-                .resourceVersion("5").content(p).build());
-        manager.reconcile();
         Path log = layout.containerLog("it-" + run, "chatty", "uid-chatty-" + run, "main", 0);
         long deadline = System.currentTimeMillis() + 30_000;
         while (!(Files.exists(log) && Files.size(log) > 0) && System.currentTimeMillis() < deadline) {

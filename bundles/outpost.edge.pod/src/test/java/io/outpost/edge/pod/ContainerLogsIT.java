@@ -3,9 +3,7 @@ package io.outpost.edge.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.edge.meta.SqliteMetaStore;
-import io.outpost.hub.api.Message;
 import io.outpost.pod.api.ContainerLog;
 import io.outpost.pod.api.LogLine;
 import io.outpost.runtime.cri.CriRuntime;
@@ -52,20 +50,10 @@ class ContainerLogsIT {
     void containerdWritesTheLogsWhereTheViewReadsThem() throws Exception {
         ContainerLogLayout layout = new ContainerLogLayout(runtime, dir.resolve("pods/logs"));
         PodView view = new PodView(store, layout, Clock.systemUTC());
-        PodManager manager = new PodManager(store, layout, m -> {
-            view.observe(m);
-            return true;
-        }, Clock.systemUTC());
-        ObjectNode p = PodManagerTest.pod("talker", "Always");
-        ((ObjectNode) p.get("metadata")).put("namespace", "it-" + run).put("uid", "uid-talker-" + run);
-        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        PodManager manager = containerd.podManager(layout, view);
         // each run prints for about 6 s and exits with 3; the first restart comes at once
-        c.putArray("command").add("sh").add("-c").add("echo started; echo oops >&2; i=0; while [ $i -lt 20 ]; do i=$((i+1)); "
+        containerd.startPod(manager, "talker", "echo started; echo oops >&2; i=0; while [ $i -lt 20 ]; do i=$((i+1)); "
                 + "echo line $i; sleep 0.3; done; exit 3");
-        c.remove("args");
-        manager.accept("gw1", Message.builder().operation("insert").group("resource").resource("it-" + run + "/pod/talker")
-                .resourceVersion("5").content(p).build());
-        manager.reconcile();
 
         Path first = layout.containerLog("it-" + run, "talker", "uid-talker-" + run, "main", 0);
         long deadline = System.currentTimeMillis() + 20_000;

@@ -2,11 +2,14 @@ package io.outpost.edge.pod;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.edge.meta.SqliteMetaStore;
+import io.outpost.hub.api.Message;
 import io.outpost.runtime.api.PodSandboxStatus;
 import io.outpost.runtime.cri.CriRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -38,6 +41,29 @@ final class ContainerdFixture implements AutoCloseable {
     /** @return the namespace of this run's pods */
     String namespace() {
         return "it-" + run;
+    }
+
+    /** A pod manager whose statuses feed {@code view}, as the component wires them, on {@code layout}'s logs. */
+    PodManager podManager(ContainerLogLayout layout, PodView view) {
+        return new PodManager(store, layout, m -> {
+            view.observe(m);
+            return true;
+        }, Clock.systemUTC());
+    }
+
+    /**
+     * Hands {@code manager} pod {@code name} of this run's namespace (uid {@code uid-<name>-<run>}),
+     * its one container running {@code script} with {@code sh -c}, and runs one pass.
+     */
+    void startPod(PodManager manager, String name, String script) throws Exception {
+        ObjectNode p = PodManagerTest.pod(name, "Always");
+        ((ObjectNode) p.get("metadata")).put("namespace", namespace()).put("uid", "uid-" + name + "-" + run);
+        ObjectNode c = (ObjectNode) p.at("/spec/containers/0");
+        c.putArray("command").add("sh").add("-c").add(script);
+        c.remove("args");
+        manager.accept("gw1", Message.builder().operation("insert").group("resource").resource(namespace() + "/pod/" + name)
+                .resourceVersion("5").content(p).build());
+        manager.reconcile();
     }
 
     @Override
